@@ -1,0 +1,248 @@
+// daemon/cmd_replay.cc: `trailhound replay`. Reads each input whole, decodes it, writes the
+// requested outputs and a summary. Data goes to files or stdout, diagnostics to stderr.
+#include "daemon/cmd_replay.h"
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+
+#include <rapidjson/prettywriter.h>
+#include <rapidjson/stringbuffer.h>
+
+#include "pipeline/dead_letter.h"
+#include "pipeline/decode.h"
+#include "pipeline/source_file.h"
+
+namespace trailhound::daemon {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct FileCloser {
+  void operator()(FILE* file) const {
+    if (file != nullptr && file != stdout) {
+      std::fclose(file);
+    }
+  }
+};
+using OutputFile = std::unique_ptr<FILE, FileCloser>;
+
+// Opens an output; "-" is stdout. Null with a message on stderr when it cannot be created.
+bool OpenOutput(const std::string& path, OutputFile& out) {
+  if (path.empty()) {
+    return true;
+  }
+  FILE* file = path == "-" ? stdout : std::fopen(path.c_str(), "wb");
+  if (file == nullptr) {
+    std::fprintf(stderr, "trailhound replay: cannot write %s: %s\n", path.c_str(),
+                 std::strerror(errno));
+    return false;
+  }
+  out.reset(file);
+  return true;
+}
+
+int64_t WallClockNanos() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+class ReplaySink : public pipeline::DecodeSink {
+ public:
+  ReplaySink(FILE* dump, FILE* dead_letters, pipeline::DeadLetterOptions dead_letter_options)
+      : dump_(dump), dead_letters_(dead_letters), dead_letter_options_(dead_letter_options) {}
+
+  void OnEvent(event::Event&& decoded) override {
+    counts_.CountEvent(decoded);
+    if (dump_ != nullptr) {
+      const std::string json = decoded.CanonicalJson();
+      std::fwrite(json.data(), 1, json.size(), dump_);
+      std::fputc('\n', dump_);
+    }
+  }
+
+  void OnReject(const pipeline::Rejected& rejected) override {
+    ++counts_.rejected[static_cast<size_t>(rejected.reason)];
+    if (dead_letters_ != nullptr) {
+      const std::string line =
+          pipeline::FormatDeadLetter(rejected, WallClockNanos(), dead_letter_options_);
+      std::fwrite(line.data(), 1, line.size(), dead_letters_);
+      std::fputc('\n', dead_letters_);
+    }
+  }
+
+  void OnSkip(pipeline::SkipReason reason, const event::Position&) override {
+    ++counts_.skipped[static_cast<size_t>(reason)];
+  }
+
+  const pipeline::DecodeCounts& counts() const { return counts_; }
+
+ private:
+  FILE* dump_;
+  FILE* dead_letters_;
+  pipeline::DeadLetterOptions dead_letter_options_;
+  pipeline::DecodeCounts counts_;
+};
+
+struct ReplayTotals {
+  uint64_t files_read = 0;
+  uint64_t files_unreadable = 0;
+  uint64_t bytes = 0;
+  double seconds = 0;
+};
+
+std::string FormatStats(const pipeline::FileListing& listing, const ReplayTotals& totals,
+                        const pipeline::DecodeCounts& counts) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::PrettyWriter<rapidjson::StringBuffer> w(buffer);
+  w.StartObject();
+  w.Key("schema");
+  w.String("trailhound.replay-stats/v1");
+  w.Key("files");
+  w.Uint64(totals.files_read);
+  w.Key("files_unreadable");
+  w.Uint64(totals.files_unreadable);
+  w.Key("files_skipped");
+  w.StartObject();
+  w.Key("digest");
+  w.Uint64(listing.skipped_digest_files);
+  w.Key("other");
+  w.Uint64(listing.skipped_other_files);
+  w.EndObject();
+  w.Key("bytes");
+  w.Uint64(totals.bytes);
+  w.Key("records");
+  w.Uint64(counts.events + counts.total_rejected() + counts.total_skipped());
+  w.Key("events");
+  w.Uint64(counts.events);
+  w.Key("events_by_envelope");
+  w.StartObject();
+  for (size_t i = 0; i < counts.events_by_envelope.size(); ++i) {
+    const std::string_view name = event::EnvelopeKindName(static_cast<event::EnvelopeKind>(i));
+    w.Key(name.data(), static_cast<rapidjson::SizeType>(name.size()));
+    w.Uint64(counts.events_by_envelope[i]);
+  }
+  w.EndObject();
+  w.Key("skipped");
+  w.StartObject();
+  for (size_t i = 0; i < pipeline::kSkipReasonCount; ++i) {
+    const std::string_view name = pipeline::SkipReasonName(static_cast<pipeline::SkipReason>(i));
+    w.Key(name.data(), static_cast<rapidjson::SizeType>(name.size()));
+    w.Uint64(counts.skipped[i]);
+  }
+  w.EndObject();
+  w.Key("errors");
+  w.StartObject();
+  for (size_t i = 0; i < pipeline::kRejectReasonCount; ++i) {
+    const std::string_view name =
+        pipeline::RejectReasonName(static_cast<pipeline::RejectReason>(i));
+    w.Key(name.data(), static_cast<rapidjson::SizeType>(name.size()));
+    w.Uint64(counts.rejected[i]);
+  }
+  w.EndObject();
+  w.Key("flags");
+  w.StartObject();
+  w.Key("partial");
+  w.Uint64(counts.partial);
+  w.Key("time_unknown");
+  w.Uint64(counts.time_unknown);
+  w.Key("derived_id");
+  w.Uint64(counts.derived_id);
+  w.Key("content_unknown");
+  w.Uint64(counts.content_unknown);
+  w.Key("insight");
+  w.Uint64(counts.insight);
+  w.EndObject();
+  w.Key("seconds");
+  w.Double(totals.seconds);
+  w.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize()) + "\n";
+}
+
+}  // namespace
+
+CLI::App* AddReplayCommand(CLI::App& app, ReplayOptions& options) {
+  CLI::App* cmd = app.add_subcommand(
+      "replay", "Run the pipeline over CloudTrail files, directories or - (stdin)");
+  cmd->add_option("paths", options.paths, "Files, directories (recursed) or - for stdin")
+      ->required();
+  cmd->add_option("--dump-events", options.dump_events_path,
+                  "Write each decoded event as one line of canonical JSON (envelopes removed)");
+  cmd->add_option("--stats", options.stats_path, "Write a JSON summary of the run");
+  cmd->add_option("--dead-letter", options.dead_letter_path,
+                  "Write records that could not be decoded, with position and reason (NDJSON)");
+  cmd->add_option("--max-event-bytes", options.max_event_bytes,
+                  "Largest CloudTrail record accepted")
+      ->capture_default_str()
+      ->check(CLI::Range(uint64_t{1024}, uint64_t{1} << 30));
+  cmd->add_option("--max-depth", options.max_depth, "Deepest JSON nesting accepted in a record")
+      ->capture_default_str()
+      ->check(CLI::Range(uint64_t{4}, uint64_t{1024}));
+  cmd->add_option("--max-file-bytes", options.max_file_bytes,
+                  "Largest input file, and largest inflated gzip content")
+      ->capture_default_str();
+  cmd->add_option("--dead-letter-raw-bytes", options.dead_letter_raw_bytes,
+                  "Bytes of a rejected record kept in its dead-letter entry")
+      ->capture_default_str();
+  return cmd;
+}
+
+int RunReplay(const ReplayOptions& options) {
+  base::Result<pipeline::FileListing> listing = pipeline::ListInputFiles(options.paths);
+  if (!listing.has_value()) {
+    std::fprintf(stderr, "trailhound replay: %s\n", std::string(listing.error().message()).c_str());
+    return 2;
+  }
+  OutputFile dump;
+  OutputFile dead_letters;
+  OutputFile stats;
+  if (!OpenOutput(options.dump_events_path, dump) ||
+      !OpenOutput(options.dead_letter_path, dead_letters) ||
+      !OpenOutput(options.stats_path, stats)) {
+    return 2;
+  }
+  for (const std::string& error : listing->errors) {
+    std::fprintf(stderr, "trailhound replay: warning: %s\n", error.c_str());
+  }
+  pipeline::DecodeLimits limits;
+  limits.max_event_bytes = options.max_event_bytes;
+  limits.max_depth = options.max_depth;
+  limits.max_inflated_bytes = options.max_file_bytes;
+  pipeline::Decoder decoder(limits);
+  ReplaySink sink(dump.get(), dead_letters.get(),
+                  pipeline::DeadLetterOptions{options.dead_letter_raw_bytes});
+  ReplayTotals totals;
+  const Clock::time_point start = Clock::now();
+  for (const std::string& path : listing->files) {
+    base::Result<std::string> bytes = pipeline::ReadInputFile(path, options.max_file_bytes);
+    if (!bytes.has_value()) {
+      ++totals.files_unreadable;
+      std::fprintf(stderr, "trailhound replay: warning: skipped %s\n",
+                   std::string(bytes.error().message()).c_str());
+      continue;
+    }
+    ++totals.files_read;
+    totals.bytes += bytes->size();
+    event::Position position;
+    position.source = std::make_shared<const std::string>(path);
+    decoder.Decode(*bytes, position, sink);
+  }
+  totals.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  const pipeline::DecodeCounts& counts = sink.counts();
+  if (stats) {
+    const std::string json = FormatStats(*listing, totals, counts);
+    std::fwrite(json.data(), 1, json.size(), stats.get());
+  }
+  std::fprintf(stderr,
+               "trailhound replay: %llu files, %llu events, %llu rejected, %llu skipped, "
+               "%llu partial, %.3f s\n",
+               static_cast<unsigned long long>(totals.files_read),
+               static_cast<unsigned long long>(counts.events),
+               static_cast<unsigned long long>(counts.total_rejected()),
+               static_cast<unsigned long long>(counts.total_skipped()),
+               static_cast<unsigned long long>(counts.partial), totals.seconds);
+  return 0;
+}
+
+}  // namespace trailhound::daemon

@@ -1,0 +1,22 @@
+// daemon/main.cc: builds the command line (DESIGN.md "Command line") and runs the chosen
+// subcommand; nothing else lives here.
+#include <CLI/CLI.hpp>
+
+#include "daemon/cmd_replay.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"trailhound: real-time AWS CloudTrail detection with incident context"};
+  app.require_subcommand(1);
+  trailhound::daemon::ReplayOptions replay_options;
+  CLI::App* replay = trailhound::daemon::AddReplayCommand(app, replay_options);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    const int code = app.exit(error);
+    return code == 0 ? 0 : 2;
+  }
+  if (replay->parsed()) {
+    return trailhound::daemon::RunReplay(replay_options);
+  }
+  return 2;
+}

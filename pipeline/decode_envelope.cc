@@ -1,0 +1,739 @@
+// pipeline/decode_envelope.cc: envelope detection and unwrapping (FORMATS.md §1). A unit up to
+// max_event_bytes is parsed once with simdjson and its records share that document; a larger
+// unit, or one simdjson refused, is split by the structural scanner so that each element is
+// parsed on its own and one broken record costs only itself.
+#include <cstring>
+#include <string>
+
+#include "pipeline/base/check.h"
+#include "pipeline/codec.h"
+#include "pipeline/decode.h"
+#include "pipeline/event/field_path.h"
+#include "pipeline/json_scan.h"
+
+namespace trailhound::pipeline {
+namespace {
+
+using event::EnvelopeKind;
+using event::StepKind;
+using simdjson::dom::element;
+using simdjson::dom::element_type;
+
+bool IsSpace(char c) {
+  return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
+
+std::string_view TrimTrailing(std::string_view s) {
+  while (!s.empty() && IsSpace(s.back())) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) {
+    return false;
+  }
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i];
+    char y = b[i];
+    if (x >= 'A' && x <= 'Z') {
+      x = static_cast<char>(x - 'A' + 'a');
+    }
+    if (y >= 'A' && y <= 'Z') {
+      y = static_cast<char>(y - 'A' + 'a');
+    }
+    if (x != y) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Keys that make an object a CloudTrail record (FORMATS.md §1 step 9), compared
+// case-insensitively so Athena / CloudTrail Lake lower-case exports are recognised.
+bool IsCloudTrailKey(std::string_view key) {
+  static constexpr std::string_view kKeys[] = {"eventVersion", "eventID",     "eventTime",
+                                               "eventName",    "eventSource", "userIdentity"};
+  for (std::string_view k : kKeys) {
+    if (EqualsIgnoreCase(key, k)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool HasCloudTrailKey(simdjson::dom::object object) {
+  for (simdjson::dom::key_value_pair field : object) {
+    if (IsCloudTrailKey(field.key)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+RejectReason ReasonFor(simdjson::error_code error) {
+  switch (error) {
+    case simdjson::DEPTH_ERROR:
+      return RejectReason::kDepthExceeded;
+    case simdjson::CAPACITY:
+      return RejectReason::kTooLarge;
+    default:
+      return RejectReason::kMalformedJson;
+  }
+}
+
+std::string DescribeError(simdjson::error_code error) {
+  if (error == simdjson::UTF8_ERROR) {
+    return "invalid UTF-8";
+  }
+  return simdjson::error_message(error);
+}
+
+bool IsString(element value, std::string_view& out) {
+  return value.get(out) == simdjson::SUCCESS;
+}
+
+// detail-type values CloudTrail sends to EventBridge (FORMATS.md §4); both spellings of the
+// console sign-in type appear in AWS material.
+bool IsCloudTrailDetailType(std::string_view type) {
+  static constexpr std::string_view kTypes[] = {
+      "AWS API Call via CloudTrail",        "AWS Console Signin via CloudTrail",
+      "AWS Console Sign In via CloudTrail", "AWS Console Action via CloudTrail",
+      "AWS Service Event via CloudTrail",   "AWS Insight via CloudTrail"};
+  for (std::string_view t : kTypes) {
+    if (type == t) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// S3 event notifications share the `Records` shape but are not CloudTrail (FORMATS.md §1).
+bool IsS3Notification(simdjson::dom::object record) {
+  element value;
+  std::string_view source;
+  if (record.at_key("eventSource").get(value) == simdjson::SUCCESS && IsString(value, source) &&
+      source.substr(0, 4) == "aws:") {
+    return true;
+  }
+  return record.at_pointer("/s3/s3SchemaVersion").error() == simdjson::SUCCESS;
+}
+
+std::string ElementTypeName(element_type type) {
+  switch (type) {
+    case element_type::ARRAY:
+      return "array";
+    case element_type::OBJECT:
+      return "object";
+    case element_type::STRING:
+      return "string";
+    case element_type::NULL_VALUE:
+      return "null";
+    case element_type::BOOL:
+      return "boolean";
+    default:
+      return "number";
+  }
+}
+
+}  // namespace
+
+std::string_view RejectReasonName(RejectReason reason) {
+  switch (reason) {
+    case RejectReason::kMalformedJson:
+      return "malformed-json";
+    case RejectReason::kNotCloudTrail:
+      return "not-cloudtrail";
+    case RejectReason::kGzipError:
+      return "gzip-error";
+    case RejectReason::kTooLarge:
+      return "too-large";
+    case RejectReason::kDepthExceeded:
+      return "depth-exceeded";
+    case RejectReason::kS3Pointer:
+      return "s3-pointer";
+    case RejectReason::kCount:
+      break;
+  }
+  return "unknown";
+}
+
+std::string_view SkipReasonName(SkipReason reason) {
+  switch (reason) {
+    case SkipReason::kDigest:
+      return "digest";
+    case SkipReason::kControlMessage:
+      return "control-message";
+    case SkipReason::kEmpty:
+      return "empty";
+    case SkipReason::kCount:
+      break;
+  }
+  return "unknown";
+}
+
+Decoder::Decoder(DecodeLimits limits) : limits_(limits) {
+  // Envelopes add up to two levels around a record (`{"Records": [record]}`).
+  // A failure here is an out-of-memory at start-up, not bad input.
+  TH_CHECK(parser_.allocate(simdjson::SIMDJSON_PADDING, limits_.max_depth + 2) ==
+           simdjson::SUCCESS);
+}
+
+void Decoder::Decode(std::string_view bytes, const event::Position& position, DecodeSink& sink) {
+  Frame frame;
+  frame.position = position;
+  DecodeUnit(bytes, frame, sink);
+}
+
+Decoder::Frame Decoder::Inner(const Frame& frame, StepKind step, uint32_t index,
+                              EnvelopeKind envelope, uint32_t extra_flags) const {
+  Frame inner;
+  inner.position = frame.position.With(step, index);
+  inner.layer = frame.layer + 1;
+  inner.flags = frame.flags | extra_flags;
+  inner.envelope = envelope;
+  return inner;
+}
+
+Decoder::Frame Decoder::Element(const Frame& frame, StepKind step, uint32_t index,
+                                EnvelopeKind envelope) const {
+  Frame inner = frame;
+  inner.position = frame.position.With(step, index);
+  inner.envelope = envelope;
+  return inner;
+}
+
+void Decoder::Reject(const Frame& frame, RejectReason reason, std::string error,
+                     std::string_view raw, DecodeSink& sink) {
+  sink.OnReject(Rejected{frame.position, reason, std::move(error), raw});
+}
+
+void Decoder::RejectElement(const Frame& frame, RejectReason reason, std::string error,
+                            element value, DecodeSink& sink) {
+  scratch_ = simdjson::minify(value);
+  Reject(frame, reason, std::move(error), scratch_, sink);
+}
+
+void Decoder::DecodeUnit(std::string_view bytes, const Frame& frame, DecodeSink& sink) {
+  if (frame.layer > limits_.max_envelope_layers) {
+    Reject(frame, RejectReason::kDepthExceeded,
+           "more than " + std::to_string(limits_.max_envelope_layers) + " nested envelopes", bytes,
+           sink);
+    return;
+  }
+  if (IsGzip(bytes)) {
+    std::string inflated;
+    std::string error;
+    const InflateError result = Gunzip(bytes, limits_.max_inflated_bytes, inflated, error);
+    if (result != InflateError::kNone) {
+      Reject(frame,
+             result == InflateError::kTooLarge ? RejectReason::kTooLarge : RejectReason::kGzipError,
+             std::move(error), bytes, sink);
+      return;
+    }
+    DecodeUnit(inflated, Inner(frame, StepKind::kGzip, 0, frame.envelope), sink);
+    return;
+  }
+  size_t lead = 0;
+  if (bytes.size() >= 3 && std::memcmp(bytes.data(), "\xEF\xBB\xBF", 3) == 0) {
+    lead = 3;  // A UTF-8 byte-order mark, as some editors and exporters write.
+  }
+  while (lead < bytes.size() && IsSpace(bytes[lead])) {
+    ++lead;
+  }
+  const std::string_view content = TrimTrailing(bytes.substr(lead));
+  if (content.empty()) {
+    sink.OnSkip(SkipReason::kEmpty, frame.position);
+    return;
+  }
+  if (TryDecodeLines(content, lead, frame, sink)) {
+    return;
+  }
+  simdjson::error_code error = simdjson::SUCCESS;
+  if (content.size() <= limits_.max_event_bytes) {
+    std::shared_ptr<const event::ParsedJson> document;
+    error = event::ParsedJson::Parse(parser_, content, document);
+    if (error == simdjson::SUCCESS) {
+      Dispatch(document, document->root(), frame, sink);
+      return;
+    }
+  }
+  DecodeByScanning(content, frame, error, sink);
+}
+
+bool Decoder::TryDecodeLines(std::string_view bytes, size_t lead, const Frame& frame,
+                             DecodeSink& sink) {
+  const size_t newline = bytes.find('\n');
+  if (newline == std::string_view::npos) {
+    return false;
+  }
+  // NDJSON when the first line alone is a complete JSON value (a pretty-printed document's
+  // first line never is) and more content follows.
+  const std::string_view first_line = TrimTrailing(bytes.substr(0, newline));
+  const size_t end = ScanValueEnd(first_line, 0);
+  if (end == kScanError || SkipWhitespace(first_line, end) != first_line.size()) {
+    return false;
+  }
+  uint32_t line_number = 0;
+  size_t start = 0;
+  while (start <= bytes.size()) {
+    size_t stop = bytes.find('\n', start);
+    if (stop == std::string_view::npos) {
+      stop = bytes.size();
+    }
+    ++line_number;
+    const std::string_view line = bytes.substr(start, stop - start);
+    if (!TrimTrailing(line).empty() && SkipWhitespace(line, 0) < line.size()) {
+      Frame line_frame = Element(frame, StepKind::kLine, line_number, frame.envelope);
+      if (frame.position.step_count == 0) {
+        line_frame.position.byte_offset = frame.position.byte_offset + lead + start;
+      }
+      DecodeUnit(line, line_frame, sink);
+    }
+    start = stop + 1;
+  }
+  return true;
+}
+
+void Decoder::DecodeByScanning(std::string_view bytes, const Frame& frame,
+                               simdjson::error_code dom_error, DecodeSink& sink) {
+  const auto reject_whole = [&] {
+    if (dom_error != simdjson::SUCCESS) {
+      Reject(frame, ReasonFor(dom_error), DescribeError(dom_error), bytes, sink);
+    } else {
+      Reject(frame, RejectReason::kTooLarge,
+             "record of " + std::to_string(bytes.size()) + " bytes exceeds the limit of " +
+                 std::to_string(limits_.max_event_bytes),
+             bytes, sink);
+    }
+  };
+  const char first = bytes[0];
+  if (first == '[') {
+    const size_t end = ScanValueEnd(bytes, 0);
+    if (end != kScanError && SkipWhitespace(bytes, end) < bytes.size()) {
+      DecodeValues(bytes, frame, sink);
+      return;
+    }
+    ScanElements(bytes, 0, frame, StepKind::kArray, sink);
+    return;
+  }
+  if (first != '{') {
+    const size_t end = ScanValueEnd(bytes, 0);
+    if (end != kScanError && SkipWhitespace(bytes, end) < bytes.size()) {
+      DecodeValues(bytes, frame, sink);
+      return;
+    }
+    reject_whole();
+    return;
+  }
+  std::vector<ScanMember> members;
+  size_t fault = 0;
+  const size_t end = ScanObject(bytes, 0, members, fault);
+  if (end != kScanError && SkipWhitespace(bytes, end) < bytes.size()) {
+    DecodeValues(bytes, frame, sink);
+    return;
+  }
+  const ScanMember* records = FindMember(members, "Records");
+  if (records != nullptr && bytes[records->value.begin] == '[') {
+    ScanElements(bytes, records->value.begin, frame, StepKind::kRecords, sink);
+    return;
+  }
+  const ScanMember* log_events = FindMember(members, "logEvents");
+  const ScanMember* message_type = FindMember(members, "messageType");
+  if (log_events != nullptr && message_type != nullptr && message_type->value.end != kScanError) {
+    if (bytes.substr(message_type->value.begin, message_type->value.size()) ==
+        "\"CONTROL_MESSAGE\"") {
+      sink.OnSkip(SkipReason::kControlMessage, frame.position);
+      return;
+    }
+    ScanElements(bytes, log_events->value.begin, frame, StepKind::kLogEvent, sink);
+    return;
+  }
+  const ScanMember* firehose_records = FindMember(members, "records");
+  if (firehose_records != nullptr && FindMember(members, "requestId") != nullptr) {
+    ScanElements(bytes, firehose_records->value.begin, frame, StepKind::kFirehoseRecord, sink);
+    return;
+  }
+  const ScanMember* message = FindMember(members, "Message");
+  const ScanMember* type = FindMember(members, "Type");
+  if (message != nullptr && type != nullptr && message->value.end != kScanError &&
+      bytes.substr(type->value.begin, type->value.size()) == "\"Notification\"") {
+    std::string inner;
+    if (!UnescapeJsonString(bytes.substr(message->value.begin, message->value.size()), inner)) {
+      Reject(frame, RejectReason::kMalformedJson, "SNS Message is not a JSON string", bytes, sink);
+      return;
+    }
+    DecodeUnit(inner,
+               Inner(frame, StepKind::kSnsMessage, 0, EnvelopeKind::kBare, event::kFlagFromSns),
+               sink);
+    return;
+  }
+  reject_whole();
+}
+
+void Decoder::DecodeValues(std::string_view bytes, const Frame& frame, DecodeSink& sink) {
+  size_t pos = 0;
+  uint32_t index = 0;
+  while (true) {
+    const size_t begin = SkipWhitespace(bytes, pos);
+    if (begin >= bytes.size()) {
+      return;
+    }
+    const Frame value_frame = Element(frame, StepKind::kValue, ++index, frame.envelope);
+    const size_t end = ScanValueEnd(bytes, begin);
+    if (end == kScanError) {
+      Reject(value_frame, RejectReason::kMalformedJson,
+             "unterminated JSON value at byte " + std::to_string(begin), bytes.substr(begin), sink);
+      return;
+    }
+    DecodeUnit(bytes.substr(begin, end - begin), value_frame, sink);
+    pos = end;
+  }
+}
+
+void Decoder::ScanElements(std::string_view bytes, size_t array_begin, const Frame& frame,
+                           StepKind step, DecodeSink& sink) {
+  std::vector<Span> elements;
+  size_t fault = 0;
+  const size_t end = ScanArray(bytes, array_begin, elements, fault);
+  for (size_t i = 0; i < elements.size(); ++i) {
+    const std::string_view item = bytes.substr(elements[i].begin, elements[i].size());
+    const uint32_t index = static_cast<uint32_t>(i);
+    switch (step) {
+      case StepKind::kRecords:
+        DecodeSpanAsRecord(item, Element(frame, step, index, EnvelopeKind::kRecords), sink);
+        break;
+      case StepKind::kLogEvent: {
+        const Frame inner = Inner(frame, step, index, EnvelopeKind::kCloudWatchLogs);
+        std::vector<ScanMember> members;
+        size_t member_fault = 0;
+        std::string message;
+        const ScanMember* m = nullptr;
+        if (ScanObject(item, 0, members, member_fault) == kScanError ||
+            (m = FindMember(members, "message")) == nullptr ||
+            !UnescapeJsonString(item.substr(m->value.begin, m->value.size()), message)) {
+          Reject(inner, RejectReason::kNotCloudTrail, "log event without a string message", item,
+                 sink);
+          break;
+        }
+        DecodeUnit(message, inner, sink);
+        break;
+      }
+      case StepKind::kFirehoseRecord: {
+        const Frame inner =
+            Inner(frame, step, index, EnvelopeKind::kBare, event::kFlagFromFirehose);
+        std::vector<ScanMember> members;
+        size_t member_fault = 0;
+        std::string data;
+        const ScanMember* m = nullptr;
+        if (ScanObject(item, 0, members, member_fault) == kScanError ||
+            (m = FindMember(members, "data")) == nullptr ||
+            !UnescapeJsonString(item.substr(m->value.begin, m->value.size()), data)) {
+          Reject(inner, RejectReason::kMalformedJson, "Firehose record without a string data", item,
+                 sink);
+          break;
+        }
+        DecodeFirehoseData(data, inner, sink);
+        break;
+      }
+      default:
+        DecodeUnit(item, Inner(frame, StepKind::kArray, index, EnvelopeKind::kArray), sink);
+        break;
+    }
+  }
+  if (end == kScanError) {
+    const Frame tail = Element(frame, step, static_cast<uint32_t>(elements.size()), frame.envelope);
+    Reject(tail, RejectReason::kMalformedJson,
+           "container is cut short or malformed at byte " + std::to_string(fault) + " after " +
+               std::to_string(elements.size()) + " complete elements",
+           bytes.substr(fault < bytes.size() ? fault : bytes.size()), sink);
+  }
+}
+
+void Decoder::DecodeSpanAsRecord(std::string_view bytes, const Frame& frame, DecodeSink& sink) {
+  if (bytes.size() > limits_.max_event_bytes) {
+    Reject(frame, RejectReason::kTooLarge,
+           "record of " + std::to_string(bytes.size()) + " bytes exceeds the limit of " +
+               std::to_string(limits_.max_event_bytes),
+           bytes, sink);
+    return;
+  }
+  std::shared_ptr<const event::ParsedJson> document;
+  const simdjson::error_code error = event::ParsedJson::Parse(parser_, bytes, document);
+  if (error != simdjson::SUCCESS) {
+    Reject(frame, ReasonFor(error), DescribeError(error), bytes, sink);
+    return;
+  }
+  DecodeRecordsElement(document, document->root(), frame, sink);
+}
+
+void Decoder::Dispatch(const std::shared_ptr<const event::ParsedJson>& document, element value,
+                       const Frame& frame, DecodeSink& sink) {
+  switch (value.type()) {
+    case element_type::OBJECT:
+      DispatchObject(document, value, frame, sink);
+      return;
+    case element_type::ARRAY: {
+      uint32_t index = 0;
+      for (element item : event::AsArray(value)) {
+        Dispatch(document, item, Inner(frame, StepKind::kArray, index++, EnvelopeKind::kArray),
+                 sink);
+      }
+      return;
+    }
+    default:
+      RejectElement(frame, RejectReason::kNotCloudTrail,
+                    "a JSON " + ElementTypeName(value.type()) + " is not a CloudTrail record",
+                    value, sink);
+      return;
+  }
+}
+
+void Decoder::DispatchObject(const std::shared_ptr<const event::ParsedJson>& document,
+                             element value, const Frame& frame, DecodeSink& sink) {
+  if (frame.layer > limits_.max_envelope_layers) {
+    RejectElement(frame, RejectReason::kDepthExceeded,
+                  "more than " + std::to_string(limits_.max_envelope_layers) + " nested envelopes",
+                  value, sink);
+    return;
+  }
+  // One pass over the keys, then the checks in the order FORMATS.md §1 fixes.
+  element records, message_type, log_events, detail_type, detail, request_id, firehose_records,
+      sns_type, sns_message, digest_start, log_files, s3_bucket, s3_object_key;
+  bool cloudtrail_key = false;
+  const auto take = [](element field, element& slot) {
+    slot = field;
+    return true;
+  };
+  bool has[13] = {};
+  for (simdjson::dom::key_value_pair field : event::AsObject(value)) {
+    const std::string_view key = field.key;
+    if (key == "Records") {
+      has[0] = take(field.value, records);
+    } else if (key == "messageType") {
+      has[1] = take(field.value, message_type);
+    } else if (key == "logEvents") {
+      has[2] = take(field.value, log_events);
+    } else if (key == "detail-type") {
+      has[3] = take(field.value, detail_type);
+    } else if (key == "detail") {
+      has[4] = take(field.value, detail);
+    } else if (key == "requestId") {
+      has[5] = take(field.value, request_id);
+    } else if (key == "records") {
+      has[6] = take(field.value, firehose_records);
+    } else if (key == "Type") {
+      has[7] = take(field.value, sns_type);
+    } else if (key == "Message") {
+      has[8] = take(field.value, sns_message);
+    } else if (key == "digestStartTime") {
+      has[9] = take(field.value, digest_start);
+    } else if (key == "logFiles") {
+      has[10] = take(field.value, log_files);
+    } else if (key == "s3Bucket") {
+      has[11] = take(field.value, s3_bucket);
+    } else if (key == "s3ObjectKey") {
+      has[12] = take(field.value, s3_object_key);
+    } else if (!cloudtrail_key && IsCloudTrailKey(key)) {
+      cloudtrail_key = true;
+    }
+  }
+  std::string_view text;
+  if (has[0] && records.is_array()) {
+    uint32_t index = 0;
+    for (element item : event::AsArray(records)) {
+      DecodeRecordsElement(document, item,
+                           Element(frame, StepKind::kRecords, index++, EnvelopeKind::kRecords),
+                           sink);
+    }
+  } else if (has[1] && has[2]) {
+    DecodeLogEvents(message_type, log_events, frame, sink);
+  } else if (has[3] && has[4]) {
+    DecodeEventBridge(document, value, frame, sink);
+  } else if (has[5] && has[6]) {
+    DecodeFirehose(firehose_records, frame, sink);
+  } else if (has[7] && has[8] && IsString(sns_type, text) && text == "Notification" &&
+             IsString(sns_message, text)) {
+    DecodeUnit(text,
+               Inner(frame, StepKind::kSnsMessage, 0, EnvelopeKind::kBare, event::kFlagFromSns),
+               sink);
+  } else if (has[9] && has[10]) {
+    sink.OnSkip(SkipReason::kDigest, frame.position);
+  } else if (has[11] && has[12]) {
+    RejectElement(frame, RejectReason::kS3Pointer,
+                  "a CloudTrail file notice; trailhound does not fetch objects from S3", value,
+                  sink);
+  } else if (cloudtrail_key) {
+    EmitRecord(document, value, frame, sink);
+  } else {
+    RejectElement(frame, RejectReason::kNotCloudTrail,
+                  "an object with no CloudTrail key and no known envelope", value, sink);
+  }
+}
+
+void Decoder::DecodeRecordsElement(const std::shared_ptr<const event::ParsedJson>& document,
+                                   element value, const Frame& frame, DecodeSink& sink) {
+  simdjson::dom::object object;
+  if (value.get(object) != simdjson::SUCCESS) {
+    RejectElement(frame, RejectReason::kNotCloudTrail,
+                  "a Records element that is a " + ElementTypeName(value.type()), value, sink);
+    return;
+  }
+  if (IsS3Notification(object)) {
+    RejectElement(frame, RejectReason::kS3Pointer,
+                  "an S3 event notification, not a CloudTrail record", value, sink);
+    return;
+  }
+  if (!HasCloudTrailKey(object)) {
+    RejectElement(frame, RejectReason::kNotCloudTrail, "a Records element with no CloudTrail key",
+                  value, sink);
+    return;
+  }
+  EmitRecord(document, value, frame, sink);
+}
+
+void Decoder::EmitRecord(const std::shared_ptr<const event::ParsedJson>& document, element record,
+                         const Frame& frame, DecodeSink& sink) {
+  event::Event decoded(document, record, frame.position, frame.envelope);
+  decoded.AddFlags(frame.flags);
+  sink.OnEvent(std::move(decoded));
+}
+
+void Decoder::DecodeEventBridge(const std::shared_ptr<const event::ParsedJson>& document,
+                                element envelope, const Frame& frame, DecodeSink& sink) {
+  auto meta = std::make_shared<event::EventBridgeMeta>();
+  const auto read = [&envelope](const char* key, std::string& out) {
+    std::string_view text;
+    if (envelope.at_key(key).get(text) == simdjson::SUCCESS) {
+      out = std::string(text);
+      return true;
+    }
+    return false;
+  };
+  const bool typed = read("detail-type", meta->detail_type);
+  read("source", meta->source);
+  read("id", meta->id);
+  read("time", meta->time);
+  read("region", meta->region);
+  read("account", meta->account);
+  if (!typed || !IsCloudTrailDetailType(meta->detail_type)) {
+    RejectElement(frame, RejectReason::kNotCloudTrail,
+                  "EventBridge detail-type '" + meta->detail_type + "' is not from CloudTrail",
+                  envelope, sink);
+    return;
+  }
+  if (meta->source.substr(0, 4) != "aws.") {
+    // Customer events may not use the aws. prefix, so this blocks forged CloudTrail events.
+    RejectElement(frame, RejectReason::kNotCloudTrail,
+                  "EventBridge source '" + meta->source + "' does not start with 'aws.'", envelope,
+                  sink);
+    return;
+  }
+  element detail;
+  simdjson::dom::object detail_object;
+  if (envelope.at_key("detail").get(detail) != simdjson::SUCCESS ||
+      detail.get(detail_object) != simdjson::SUCCESS || !HasCloudTrailKey(detail_object)) {
+    RejectElement(frame, RejectReason::kNotCloudTrail,
+                  "EventBridge detail is not a CloudTrail record", envelope, sink);
+    return;
+  }
+  event::Event decoded(document, detail, frame.position.With(StepKind::kDetail, 0),
+                       EnvelopeKind::kEventBridge);
+  decoded.AddFlags(frame.flags);
+  decoded.set_eventbridge(std::move(meta));
+  sink.OnEvent(std::move(decoded));
+}
+
+void Decoder::DecodeLogEvents(element message_type, element log_events, const Frame& frame,
+                              DecodeSink& sink) {
+  std::string_view type;
+  if (IsString(message_type, type) && type == "CONTROL_MESSAGE") {
+    sink.OnSkip(SkipReason::kControlMessage, frame.position);
+    return;
+  }
+  simdjson::dom::array items;
+  if (log_events.get(items) != simdjson::SUCCESS) {
+    RejectElement(frame, RejectReason::kNotCloudTrail, "CloudWatch Logs logEvents is not a list",
+                  log_events, sink);
+    return;
+  }
+  uint32_t index = 0;
+  for (element item : items) {
+    DecodeLogEvent(item, Inner(frame, StepKind::kLogEvent, index++, EnvelopeKind::kCloudWatchLogs),
+                   sink);
+  }
+}
+
+void Decoder::DecodeLogEvent(element log_event, const Frame& frame, DecodeSink& sink) {
+  std::string_view message;
+  if (log_event.at_key("message").get(message) != simdjson::SUCCESS) {
+    RejectElement(frame, RejectReason::kNotCloudTrail, "log event without a string message",
+                  log_event, sink);
+    return;
+  }
+  DecodeUnit(message, frame, sink);
+}
+
+void Decoder::DecodeFirehose(element records, const Frame& frame, DecodeSink& sink) {
+  simdjson::dom::array items;
+  if (records.get(items) != simdjson::SUCCESS) {
+    RejectElement(frame, RejectReason::kMalformedJson, "Firehose records is not a list", records,
+                  sink);
+    return;
+  }
+  uint32_t index = 0;
+  for (element item : items) {
+    const Frame inner = Inner(frame, StepKind::kFirehoseRecord, index++, EnvelopeKind::kBare,
+                              event::kFlagFromFirehose);
+    std::string_view data;
+    if (item.at_key("data").get(data) != simdjson::SUCCESS) {
+      RejectElement(inner, RejectReason::kMalformedJson, "Firehose record without a string data",
+                    item, sink);
+      continue;
+    }
+    DecodeFirehoseData(data, inner, sink);
+  }
+}
+
+void Decoder::DecodeFirehoseData(std::string_view data, const Frame& frame, DecodeSink& sink) {
+  if (data.empty()) {
+    sink.OnSkip(SkipReason::kEmpty, frame.position);  // Empty records are legal (FORMATS §5).
+    return;
+  }
+  std::string decoded;
+  if (!DecodeBase64(data, decoded)) {
+    Reject(frame, RejectReason::kMalformedJson, "Firehose record data is not valid base64", data,
+           sink);
+    return;
+  }
+  DecodeUnit(decoded, frame, sink);
+}
+
+uint64_t DecodeCounts::total_rejected() const {
+  uint64_t total = 0;
+  for (uint64_t n : rejected) {
+    total += n;
+  }
+  return total;
+}
+
+uint64_t DecodeCounts::total_skipped() const {
+  uint64_t total = 0;
+  for (uint64_t n : skipped) {
+    total += n;
+  }
+  return total;
+}
+
+void DecodeCounts::CountEvent(const event::Event& decoded) {
+  ++events;
+  ++events_by_envelope[static_cast<size_t>(decoded.envelope())];
+  partial += decoded.has_flag(event::kFlagPartial);
+  time_unknown += decoded.has_flag(event::kFlagTimeUnknown);
+  derived_id += decoded.has_flag(event::kFlagDerivedId);
+  content_unknown += decoded.has_flag(event::kFlagContentUnknown);
+  insight += decoded.has_flag(event::kFlagInsight);
+}
+
+}  // namespace trailhound::pipeline

@@ -1,0 +1,133 @@
+// pipeline/event/event.h: one CloudTrail record, decoded. An Event shares ownership of the
+// parsed document it lives in (a record of a `Records` batch shares its batch's document) and
+// exposes the hot fields without lookups. Events are move-only and immutable after decode; any
+// thread may read one, and string views it returns live as long as the Event.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <simdjson.h>
+
+#include "pipeline/event/hot_field.h"
+#include "pipeline/event/position.h"
+
+namespace trailhound::event {
+
+// The bytes of one decoded unit (padded as simdjson requires) and the DOM parsed from them.
+class ParsedJson {
+ public:
+  // Copies `bytes` once into a padded buffer and parses it into a document of its own, using
+  // `parser` for scratch and its depth limit. On failure returns the simdjson error.
+  static simdjson::error_code Parse(simdjson::dom::parser& parser, std::string_view bytes,
+                                    std::shared_ptr<const ParsedJson>& out);
+
+  simdjson::dom::element root() const { return root_; }
+  std::string_view bytes() const { return {bytes_.data(), bytes_.size()}; }
+
+ private:
+  simdjson::padded_string bytes_;
+  simdjson::dom::document document_;
+  simdjson::dom::element root_;
+};
+
+// Metadata of the envelope an event arrived in, kept beside the record.
+enum class EnvelopeKind : uint8_t {
+  kBare,            // a record on its own (a file, a line, a message)
+  kRecords,         // CloudTrail `{"Records": [...]}`
+  kArray,           // a top-level JSON array of records
+  kEventBridge,     // EventBridge event, record in `detail`
+  kCloudWatchLogs,  // CloudWatch Logs subscription, record in `logEvents[].message`
+};
+
+std::string_view EnvelopeKindName(EnvelopeKind kind);
+
+struct EventBridgeMeta {
+  std::string id;
+  std::string time;
+  std::string region;
+  std::string account;
+  std::string source;
+  std::string detail_type;
+};
+
+enum EventFlag : uint32_t {
+  kFlagPartial = 1u << 0,         // a hot field is missing or has the wrong JSON type
+  kFlagTimeUnknown = 1u << 1,     // eventTime missing or unparseable
+  kFlagDerivedId = 1u << 2,       // eventID missing; derived from SHA-256 of the record
+  kFlagContentUnknown = 1u << 3,  // a payload section was replaced by `{"omitted": true}`
+  kFlagInsight = 1u << 4,         // a CloudTrail Insights record
+  kFlagFromFirehose = 1u << 5,    // arrived inside a Firehose delivery request
+  kFlagFromSns = 1u << 6,         // arrived inside an SNS notification
+};
+
+enum class ReadOnly : uint8_t { kUnknown, kTrue, kFalse };
+
+class Event {
+ public:
+  // REQUIRES: `record` is an object inside `document`. Extracts the hot fields.
+  Event(std::shared_ptr<const ParsedJson> document, simdjson::dom::element record,
+        Position position, EnvelopeKind envelope);
+  Event(Event&&) noexcept = default;
+  Event& operator=(Event&&) noexcept = default;
+  Event(const Event&) = delete;
+  Event& operator=(const Event&) = delete;
+
+  simdjson::dom::element record() const { return record_; }
+  const Position& position() const { return position_; }
+  EnvelopeKind envelope() const { return envelope_; }
+  uint32_t flags() const { return flags_; }
+  bool has_flag(EventFlag flag) const { return (flags_ & flag) != 0; }
+  void AddFlags(uint32_t flags) { flags_ |= flags; }
+
+  // A hot field's text; empty when missing or not a string. kReadOnly reads "true"/"false".
+  std::string_view hot(HotField field) const { return hot_text_[static_cast<size_t>(field)]; }
+  // The element a hot field holds, whatever its type; false when the record lacks it.
+  bool hot_element(HotField field, simdjson::dom::element& out) const;
+
+  std::string_view event_name() const { return hot(HotField::kEventName); }
+  std::string_view event_source() const { return hot(HotField::kEventSource); }
+  std::string_view event_id() const { return hot(HotField::kEventId); }
+  std::string_view aws_region() const { return hot(HotField::kAwsRegion); }
+  std::string_view recipient_account_id() const { return hot(HotField::kRecipientAccountId); }
+  std::string_view source_ip() const { return hot(HotField::kSourceIpAddress); }
+  std::string_view user_arn() const { return hot(HotField::kUserArn); }
+  std::string_view access_key_id() const { return hot(HotField::kAccessKeyId); }
+  std::string_view error_code() const { return hot(HotField::kErrorCode); }
+  ReadOnly read_only() const { return read_only_; }
+  // Epoch nanoseconds; meaningful only when time_known().
+  int64_t event_time_ns() const { return event_time_ns_; }
+  bool time_known() const { return !has_flag(kFlagTimeUnknown); }
+
+  const EventBridgeMeta* eventbridge() const { return eventbridge_.get(); }
+  void set_eventbridge(std::shared_ptr<const EventBridgeMeta> meta) {
+    eventbridge_ = std::move(meta);
+  }
+
+  // The record as compact JSON, envelopes removed: what `--dump-events` and the store keep.
+  std::string CanonicalJson() const;
+
+ private:
+  void ExtractHotFields();
+  void ExtractUserIdentity(simdjson::dom::element identity);
+  void SetHot(HotField field, simdjson::dom::element value);
+  void DeriveEventId();
+
+  std::shared_ptr<const ParsedJson> document_;
+  simdjson::dom::element record_;
+  Position position_;
+  std::shared_ptr<const EventBridgeMeta> eventbridge_;
+  std::unique_ptr<std::string> derived_id_;  // heap, so hot_text_ survives moves
+  std::array<std::string_view, kHotFieldCount> hot_text_{};
+  std::array<simdjson::dom::element, kHotFieldCount> hot_value_{};
+  uint32_t hot_present_ = 0;  // bit per HotField
+  int64_t event_time_ns_ = 0;
+  uint32_t flags_ = 0;
+  EnvelopeKind envelope_ = EnvelopeKind::kBare;
+  ReadOnly read_only_ = ReadOnly::kUnknown;
+};
+
+}  // namespace trailhound::event
