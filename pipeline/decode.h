@@ -89,7 +89,8 @@ class Decoder {
   };
 
   void DecodeUnit(std::string_view bytes, const Frame& frame, DecodeSink& sink);
-  bool TryDecodeLines(std::string_view bytes, size_t lead, const Frame& frame, DecodeSink& sink);
+  bool TryDecodeLines(std::string_view bytes, size_t lead, const Frame& frame, bool document_failed,
+                      DecodeSink& sink);
   void DecodeByScanning(std::string_view bytes, const Frame& frame, simdjson::error_code dom_error,
                         DecodeSink& sink);
   void DecodeValues(std::string_view bytes, const Frame& frame, DecodeSink& sink);
@@ -124,8 +125,13 @@ class Decoder {
   Frame Element(const Frame& frame, event::StepKind step, uint32_t index,
                 event::EnvelopeKind envelope) const;
 
+  // Parses one unit into a recycled document.
+  simdjson::error_code ParseUnit(std::string_view bytes,
+                                 std::shared_ptr<const event::ParsedJson>& out);
+
   DecodeLimits limits_;
   simdjson::dom::parser parser_;
+  event::DocumentPool pool_;
   std::string scratch_;
 };
 

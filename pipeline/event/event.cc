@@ -16,20 +16,56 @@ struct TopLevelKey {
   HotField field;
 };
 
-constexpr TopLevelKey kTopLevel[] = {
-    {"eventTime", HotField::kEventTime},
-    {"eventName", HotField::kEventName},
-    {"eventSource", HotField::kEventSource},
-    {"awsRegion", HotField::kAwsRegion},
-    {"recipientAccountId", HotField::kRecipientAccountId},
-    {"sourceIPAddress", HotField::kSourceIpAddress},
-    {"errorCode", HotField::kErrorCode},
-    {"readOnly", HotField::kReadOnly},
-    {"eventID", HotField::kEventId},
-    {"requestID", HotField::kRequestId},
-    {"eventType", HotField::kEventType},
-    {"userAgent", HotField::kUserAgent},
-};
+// What a top-level key of a record is to the extractor. Decided by length first, so most keys
+// cost one switch and at most a few compares; this runs for every key of every event.
+enum class KeyRole { kOther, kHot, kIdentity, kInsight, kPayload };
+
+KeyRole ClassifyTopLevelKey(std::string_view key, HotField& hot) {
+  const auto is = [&key](std::string_view name, HotField field, HotField& out) {
+    if (key == name) {
+      out = field;
+      return true;
+    }
+    return false;
+  };
+  switch (key.size()) {
+    case 7:
+      return is("eventID", HotField::kEventId, hot) ? KeyRole::kHot : KeyRole::kOther;
+    case 8:
+      return is("readOnly", HotField::kReadOnly, hot) ? KeyRole::kHot : KeyRole::kOther;
+    case 9:
+      return is("eventTime", HotField::kEventTime, hot) ||
+                     is("eventName", HotField::kEventName, hot) ||
+                     is("awsRegion", HotField::kAwsRegion, hot) ||
+                     is("errorCode", HotField::kErrorCode, hot) ||
+                     is("requestID", HotField::kRequestId, hot) ||
+                     is("eventType", HotField::kEventType, hot) ||
+                     is("userAgent", HotField::kUserAgent, hot)
+                 ? KeyRole::kHot
+                 : KeyRole::kOther;
+    case 11:
+      return is("eventSource", HotField::kEventSource, hot) ? KeyRole::kHot : KeyRole::kOther;
+    case 12:
+      return key == "userIdentity" ? KeyRole::kIdentity : KeyRole::kOther;
+    case 14:
+      return key == "insightDetails" ? KeyRole::kInsight : KeyRole::kOther;
+    case 15:
+      return is("sourceIPAddress", HotField::kSourceIpAddress, hot) ? KeyRole::kHot
+                                                                    : KeyRole::kOther;
+    case 16:
+      return key == "responseElements" ? KeyRole::kPayload : KeyRole::kOther;
+    case 17:
+      return key == "requestParameters" ? KeyRole::kPayload : KeyRole::kOther;
+    case 18:
+      return is("recipientAccountId", HotField::kRecipientAccountId, hot) ? KeyRole::kHot
+                                                                          : KeyRole::kOther;
+    case 19:
+      return key == "additionalEventData" || key == "serviceEventDetails" ? KeyRole::kPayload
+                                                                          : KeyRole::kOther;
+    default:
+      return KeyRole::kOther;
+  }
+}
 
 constexpr TopLevelKey kIdentityKeys[] = {
     {"type", HotField::kUserType},           {"arn", HotField::kUserArn},
@@ -47,10 +83,12 @@ HotField FindKey(const TopLevelKey (&table)[N], std::string_view key) {
   return HotField::kNone;
 }
 
-// CloudTrail replaces oversized sections with {"omitted": true, ...} (or "true").
+// CloudTrail replaces oversized sections with {"omitted": true, ...} (or "true"): a small
+// object, so larger ones are not searched (size() is O(1) on the DOM tape).
 bool IsOmittedMarker(element value) {
+  constexpr size_t kMarkerMaxKeys = 4;
   simdjson::dom::object object;
-  if (value.get(object) != simdjson::SUCCESS) {
+  if (value.get(object) != simdjson::SUCCESS || object.size() > kMarkerMaxKeys) {
     return false;
   }
   element omitted;
@@ -61,11 +99,6 @@ bool IsOmittedMarker(element value) {
   std::string_view text;
   return (omitted.get(flag) == simdjson::SUCCESS && flag) ||
          (omitted.get(text) == simdjson::SUCCESS && text == "true");
-}
-
-bool IsPayloadSection(std::string_view key) {
-  return key == "requestParameters" || key == "responseElements" || key == "additionalEventData" ||
-         key == "serviceEventDetails";
 }
 
 constexpr uint32_t Bit(HotField field) {
@@ -88,20 +121,6 @@ std::string_view EnvelopeKindName(EnvelopeKind kind) {
       return "cloudwatch-logs";
   }
   return "unknown";
-}
-
-simdjson::error_code ParsedJson::Parse(simdjson::dom::parser& parser, std::string_view bytes,
-                                       std::shared_ptr<const ParsedJson>& out) {
-  auto parsed = std::make_shared<ParsedJson>();
-  parsed->bytes_ = simdjson::padded_string(bytes);
-  simdjson::error_code error =
-      parser.parse_into_document(parsed->document_, parsed->bytes_.data(), parsed->bytes_.size())
-          .get(parsed->root_);
-  if (error != simdjson::SUCCESS) {
-    return error;
-  }
-  out = std::move(parsed);
-  return simdjson::SUCCESS;
 }
 
 Event::Event(std::shared_ptr<const ParsedJson> document, element record, Position position,
@@ -175,17 +194,26 @@ void Event::ExtractHotFields() {
   bool has_identity = false;
   bool is_insight = false;
   for (simdjson::dom::key_value_pair field : object) {
-    const HotField hot = FindKey(kTopLevel, field.key);
-    if (hot != HotField::kNone) {
-      SetHot(hot, field.value);
-    } else if (field.key == "userIdentity") {
-      has_identity = true;
-      ExtractUserIdentity(field.value);
-    } else if (field.key == "insightDetails") {
-      is_insight = true;
-      insight_details = field.value;
-    } else if (IsPayloadSection(field.key) && IsOmittedMarker(field.value)) {
-      flags_ |= kFlagContentUnknown;
+    HotField hot = HotField::kNone;
+    switch (ClassifyTopLevelKey(field.key, hot)) {
+      case KeyRole::kHot:
+        SetHot(hot, field.value);
+        break;
+      case KeyRole::kIdentity:
+        has_identity = true;
+        ExtractUserIdentity(field.value);
+        break;
+      case KeyRole::kInsight:
+        is_insight = true;
+        insight_details = field.value;
+        break;
+      case KeyRole::kPayload:
+        if (IsOmittedMarker(field.value)) {
+          flags_ |= kFlagContentUnknown;
+        }
+        break;
+      case KeyRole::kOther:
+        break;
     }
   }
   if (hot(HotField::kEventType) == "AwsCloudTrailInsight" || is_insight) {
@@ -204,7 +232,15 @@ void Event::ExtractHotFields() {
   constexpr uint32_t kExpected = Bit(HotField::kEventTime) | Bit(HotField::kEventName) |
                                  Bit(HotField::kEventSource) | Bit(HotField::kEventId) |
                                  Bit(HotField::kAwsRegion);
-  if ((hot_present_ & kExpected) != kExpected || (!has_identity && !has_flag(kFlagInsight))) {
+  // A required field holding JSON null is as absent as a missing one (FORMATS.md §2); nulls in
+  // optional fields (`errorCode: null` in exports) flag nothing.
+  uint32_t present = hot_present_ & kExpected;
+  for (size_t i = 0; i < kHotFieldCount; ++i) {
+    if ((present & (1u << i)) != 0 && hot_value_[i].is_null()) {
+      present &= ~(1u << i);
+    }
+  }
+  if (present != kExpected || (!has_identity && !has_flag(kFlagInsight))) {
     flags_ |= kFlagPartial;
   }
   const std::optional<int64_t> time = ParseEventTime(hot(HotField::kEventTime));

@@ -13,26 +13,10 @@
 #include <simdjson.h>
 
 #include "pipeline/event/hot_field.h"
+#include "pipeline/event/parsed_json.h"
 #include "pipeline/event/position.h"
 
 namespace trailhound::event {
-
-// The bytes of one decoded unit (padded as simdjson requires) and the DOM parsed from them.
-class ParsedJson {
- public:
-  // Copies `bytes` once into a padded buffer and parses it into a document of its own, using
-  // `parser` for scratch and its depth limit. On failure returns the simdjson error.
-  static simdjson::error_code Parse(simdjson::dom::parser& parser, std::string_view bytes,
-                                    std::shared_ptr<const ParsedJson>& out);
-
-  simdjson::dom::element root() const { return root_; }
-  std::string_view bytes() const { return {bytes_.data(), bytes_.size()}; }
-
- private:
-  simdjson::padded_string bytes_;
-  simdjson::dom::document document_;
-  simdjson::dom::element root_;
-};
 
 // Metadata of the envelope an event arrived in, kept beside the record.
 enum class EnvelopeKind : uint8_t {

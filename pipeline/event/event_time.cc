@@ -2,6 +2,7 @@
 // avoids strptime/locale and any allocation.
 #include "pipeline/event/event_time.h"
 
+#include <cstdint>
 #include <cstdio>
 
 namespace trailhound::event {
@@ -138,6 +139,11 @@ std::optional<int64_t> ParseEventTime(std::string_view s) {
   }
   const int64_t days = DaysFromCivil(year, month, day);
   const int64_t secs = days * 86400 + hour * 3600 + minute * 60 + second - offset_s;
+  // Epoch nanoseconds in int64 span 1677-09-21 to 2262-04-11; a time outside is unknown.
+  constexpr int64_t kMaxSeconds = INT64_MAX / 1'000'000'000 - 1;
+  if (secs > kMaxSeconds || secs < -kMaxSeconds) {
+    return std::nullopt;
+  }
   return secs * 1'000'000'000 + nanos;
 }
 

@@ -1,0 +1,206 @@
+// bench/bench_decode.cc: decode + hot fields against a bare simdjson DOM parse of the same
+// buffers (and RapidJSON in-situ as a second baseline), on the invictus trail looped in memory
+// to at least 200 MB. Prints events/s and MB/s per core for each, then the ratios measured in
+// this run. Never a pass/fail: figures for the commit message and the issue notes.
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <benchmark/benchmark.h>
+#include <rapidjson/document.h>
+#include <simdjson.h>
+
+#include "pipeline/decode.h"
+#include "pipeline/source_file.h"
+
+namespace {
+
+using namespace trailhound;
+
+// At least 200 MB by default; TH_BENCH_MB lowers it for profiling under callgrind.
+size_t TargetBytes() {
+  const char* mb = std::getenv("TH_BENCH_MB");
+  return (mb != nullptr ? std::strtoull(mb, nullptr, 10) : 200) << 20;
+}
+
+struct Corpus {
+  std::vector<simdjson::padded_string> buffers;
+  size_t bytes = 0;
+  size_t events = 0;  // in all buffers, counted by a simdjson parse
+  bool loaded = false;
+};
+
+const Corpus& LoadCorpus() {
+  static Corpus corpus = [] {
+    Corpus c;
+    const std::string dir = TH_SHARED_DATA_DIR "/invictus-sigma-aws/CloudTrail";
+    base::Result<pipeline::FileListing> listing = pipeline::ListInputFiles({dir});
+    if (!listing.has_value() || listing->files.empty()) {
+      return c;
+    }
+    std::vector<std::string> files;
+    for (const std::string& path : listing->files) {
+      base::Result<std::string> bytes = pipeline::ReadInputFile(path, size_t{1} << 30);
+      if (bytes.has_value()) {
+        files.push_back(*std::move(bytes));
+      }
+    }
+    simdjson::dom::parser parser;
+    const size_t target = TargetBytes();
+    while (c.bytes < target) {
+      for (const std::string& file : files) {
+        c.buffers.emplace_back(file);
+        c.bytes += file.size();
+        simdjson::dom::array records;
+        if (parser.parse(c.buffers.back())["Records"].get(records) == simdjson::SUCCESS) {
+          c.events += records.size();
+        }
+      }
+    }
+    c.loaded = true;
+    return c;
+  }();
+  return corpus;
+}
+
+void SetCounters(benchmark::State& state, const Corpus& corpus) {
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * corpus.events));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * corpus.bytes));
+}
+
+void BM_SimdjsonDomParse(benchmark::State& state) {
+  const Corpus& corpus = LoadCorpus();
+  if (!corpus.loaded) {
+    state.SkipWithError("../shared/data/invictus-sigma-aws is absent");
+    return;
+  }
+  simdjson::dom::parser parser;
+  for (auto _ : state) {
+    for (const simdjson::padded_string& buffer : corpus.buffers) {
+      simdjson::dom::element root;
+      benchmark::DoNotOptimize(parser.parse(buffer).get(root));
+    }
+  }
+  SetCounters(state, corpus);
+}
+
+void BM_RapidJsonInSituParse(benchmark::State& state) {
+  const Corpus& corpus = LoadCorpus();
+  if (!corpus.loaded) {
+    state.SkipWithError("../shared/data/invictus-sigma-aws is absent");
+    return;
+  }
+  // In-situ parsing rewrites its input, so each buffer is first copied into reused scratch;
+  // the pool allocator is cleared, not freed, between documents.
+  std::vector<char> scratch;
+  char value_pool[64 * 1024];
+  char parse_pool[16 * 1024];
+  rapidjson::MemoryPoolAllocator<> value_allocator(value_pool, sizeof value_pool);
+  rapidjson::MemoryPoolAllocator<> parse_allocator(parse_pool, sizeof parse_pool);
+  for (auto _ : state) {
+    for (const simdjson::padded_string& buffer : corpus.buffers) {
+      scratch.assign(buffer.data(), buffer.data() + buffer.size());
+      scratch.push_back('\0');
+      value_allocator.Clear();
+      parse_allocator.Clear();
+      rapidjson::GenericDocument<rapidjson::UTF8<>, rapidjson::MemoryPoolAllocator<>,
+                                 rapidjson::MemoryPoolAllocator<>>
+          document(&value_allocator, 1024, &parse_allocator);
+      document.ParseInsitu(scratch.data());
+      benchmark::DoNotOptimize(document.HasParseError());
+    }
+  }
+  SetCounters(state, corpus);
+}
+
+class CountingSink : public pipeline::DecodeSink {
+ public:
+  void OnEvent(event::Event&& decoded) override {
+    ++events;
+    touched += decoded.event_name().size() + decoded.user_arn().size() +
+               static_cast<size_t>(decoded.event_time_ns() & 1);
+  }
+  void OnReject(const pipeline::Rejected&) override { ++rejected; }
+  void OnSkip(pipeline::SkipReason, const event::Position&) override {}
+  size_t events = 0;
+  size_t rejected = 0;
+  size_t touched = 0;
+};
+
+void BM_DecodeWithHotFields(benchmark::State& state) {
+  const Corpus& corpus = LoadCorpus();
+  if (!corpus.loaded) {
+    state.SkipWithError("../shared/data/invictus-sigma-aws is absent");
+    return;
+  }
+  pipeline::Decoder decoder;
+  event::Position position;
+  position.source = std::make_shared<const std::string>("bench");
+  CountingSink sink;
+  for (auto _ : state) {
+    for (const simdjson::padded_string& buffer : corpus.buffers) {
+      decoder.Decode(std::string_view(buffer.data(), buffer.size()), position, sink);
+    }
+  }
+  benchmark::DoNotOptimize(sink.touched);
+  if (sink.events != state.iterations() * corpus.events || sink.rejected != 0) {
+    state.SkipWithError("decoder output does not match the corpus");
+  }
+  SetCounters(state, corpus);
+}
+
+BENCHMARK(BM_SimdjsonDomParse)->Unit(benchmark::kMillisecond)->MinTime(2.0);
+BENCHMARK(BM_RapidJsonInSituParse)->Unit(benchmark::kMillisecond)->MinTime(2.0);
+BENCHMARK(BM_DecodeWithHotFields)->Unit(benchmark::kMillisecond)->MinTime(2.0);
+
+// Prints the usual table, then the ratios of this run.
+class RatioReporter : public benchmark::ConsoleReporter {
+ public:
+  void ReportRuns(const std::vector<Run>& runs) override {
+    ConsoleReporter::ReportRuns(runs);
+    for (const Run& run : runs) {
+      const auto items = run.counters.find("items_per_second");
+      const auto bytes = run.counters.find("bytes_per_second");
+      if (items != run.counters.end() && bytes != run.counters.end() && !run.error_occurred) {
+        rates_[run.run_name.function_name] = {items->second.value, bytes->second.value};
+      }
+    }
+  }
+  void Finalize() override {
+    ConsoleReporter::Finalize();
+    const Corpus& corpus = LoadCorpus();
+    std::printf("\ncorpus: invictus trail looped to %.1f MB, %zu events, %.2f KB/event\n",
+                corpus.bytes / 1e6, corpus.events,
+                corpus.events ? corpus.bytes / 1e3 / corpus.events : 0.0);
+    for (const auto& [name, rate] : rates_) {
+      std::printf("%-28s %8.3f M events/s  %8.1f MB/s per core\n", name.c_str(), rate.first / 1e6,
+                  rate.second / 1e6);
+    }
+    const auto dom = rates_.find("BM_SimdjsonDomParse");
+    const auto rapid = rates_.find("BM_RapidJsonInSituParse");
+    const auto ours = rates_.find("BM_DecodeWithHotFields");
+    if (dom != rates_.end() && ours != rates_.end()) {
+      std::printf("ratio decode+hot fields / bare simdjson DOM parse: %.2f (target >= 0.80)\n",
+                  ours->second.first / dom->second.first);
+    }
+    if (rapid != rates_.end() && ours != rates_.end()) {
+      std::printf("ratio decode+hot fields / RapidJSON in-situ parse: %.2f\n",
+                  ours->second.first / rapid->second.first);
+    }
+  }
+
+ private:
+  std::map<std::string, std::pair<double, double>> rates_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  RatioReporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  benchmark::Shutdown();
+  return 0;
+}
