@@ -26,6 +26,39 @@ size_t Utf8Boundary(std::string_view text, size_t size) {
   return cut;
 }
 
+// File names are bytes, not text: a name that is not UTF-8 has its invalid bytes written as
+// \xNN so the entry stays valid JSON and still names the file.
+std::string ValidUtf8(std::string_view text) {
+  if (simdjson::validate_utf8(text.data(), text.size())) {
+    return std::string(text);
+  }
+  std::string out;
+  size_t i = 0;
+  while (i < text.size()) {
+    size_t length = 1;
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c >= 0xF0) {
+      length = 4;
+    } else if (c >= 0xE0) {
+      length = 3;
+    } else if (c >= 0xC0) {
+      length = 2;
+    }
+    if (c >= 0x80 && (i + length > text.size() || length == 1 ||
+                      !simdjson::validate_utf8(text.data() + i, length))) {
+      static constexpr char kHex[] = "0123456789ABCDEF";
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 0xF];
+      ++i;
+      continue;
+    }
+    out.append(text.substr(i, length));
+    i += length;
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string FormatDeadLetter(const Rejected& rejected, int64_t now_ns,
@@ -33,8 +66,8 @@ std::string FormatDeadLetter(const Rejected& rejected, int64_t now_ns,
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
   const std::string time = event::FormatEventTime(now_ns);
-  const std::string source = rejected.position.source ? *rejected.position.source : "";
-  const std::string position = rejected.position.ToString();
+  const std::string source = ValidUtf8(rejected.position.source ? *rejected.position.source : "");
+  const std::string position = ValidUtf8(rejected.position.ToString());
   const std::string_view reason = RejectReasonName(rejected.reason);
   writer.StartObject();
   writer.Key("time");

@@ -109,33 +109,6 @@ bool IsCloudTrailDetailType(std::string_view type) {
   return false;
 }
 
-// What one pass over a Records element's keys tells: whether it is a CloudTrail record, or an
-// S3 event notification, which shares the `Records` shape (FORMATS.md §1): its eventSource
-// starts with `aws:` or it carries `s3.s3SchemaVersion`.
-struct RecordShape {
-  bool cloudtrail_key = false;
-  bool s3_notification = false;
-};
-
-RecordShape InspectRecord(simdjson::dom::object record) {
-  RecordShape shape;
-  for (simdjson::dom::key_value_pair field : record) {
-    const std::string_view key = field.key;
-    if (key == "eventSource") {
-      std::string_view source;
-      if (IsString(field.value, source) && source.substr(0, 4) == "aws:") {
-        shape.s3_notification = true;
-      }
-    } else if (key == "s3") {
-      shape.s3_notification |= field.value.at_key("s3SchemaVersion").error() == simdjson::SUCCESS;
-    }
-    if (!shape.cloudtrail_key && IsCloudTrailKey(key)) {
-      shape.cloudtrail_key = true;
-    }
-  }
-  return shape;
-}
-
 std::string ElementTypeName(element_type type) {
   switch (type) {
     case element_type::ARRAY:
@@ -311,7 +284,9 @@ bool Decoder::TryDecodeLines(std::string_view bytes, size_t lead, const Frame& f
     return begin < line.size() && end != kScanError && SkipWhitespace(line, end) == line.size();
   };
   bool lines = is_whole_value(bytes.substr(0, newline));
-  if (!lines && document_failed) {
+  // A unit whose brackets balance to its very end is one (broken) document, e.g. a
+  // pretty-printed batch with a bad token: salvage it by scanning, never line by line.
+  if (!lines && document_failed && ScanValueEnd(bytes, 0) != bytes.size()) {
     constexpr int kLinesProbed = 64;
     size_t start = newline + 1;
     for (int probed = 0; probed < kLinesProbed && start < bytes.size(); ++probed) {
@@ -406,6 +381,16 @@ void Decoder::DecodeByScanning(std::string_view bytes, const Frame& frame,
   const ScanMember* firehose_records = FindMember(members, "records");
   if (firehose_records != nullptr && FindMember(members, "requestId") != nullptr) {
     ScanElements(bytes, firehose_records->value.begin, frame, StepKind::kFirehoseRecord, sink);
+    return;
+  }
+  if (FindMember(members, "digestStartTime") != nullptr &&
+      FindMember(members, "logFiles") != nullptr) {
+    sink.OnSkip(SkipReason::kDigest, frame.position);  // A big hour of log files, still a digest.
+    return;
+  }
+  if (FindMember(members, "s3Bucket") != nullptr && FindMember(members, "s3ObjectKey") != nullptr) {
+    Reject(frame, RejectReason::kS3Pointer,
+           "a CloudTrail file notice; trailhound does not fetch objects from S3", bytes, sink);
     return;
   }
   const ScanMember* message = FindMember(members, "Message");
@@ -633,18 +618,21 @@ void Decoder::DecodeRecordsElement(const std::shared_ptr<const event::ParsedJson
                   "a Records element that is a " + ElementTypeName(value.type()), value, sink);
     return;
   }
-  const RecordShape shape = InspectRecord(object);
-  if (shape.s3_notification) {
+  // The event's own pass over the keys answers the shape questions; only a record without an
+  // exactly spelled CloudTrail key (a lower-case export, or no record at all) is walked again.
+  event::Event decoded(document, value, frame.position, frame.envelope);
+  if (decoded.LooksLikeS3Notification()) {
     RejectElement(frame, RejectReason::kS3Pointer,
                   "an S3 event notification, not a CloudTrail record", value, sink);
     return;
   }
-  if (!shape.cloudtrail_key) {
+  if (!decoded.HasExactCloudTrailKey() && !HasCloudTrailKey(object)) {
     RejectElement(frame, RejectReason::kNotCloudTrail, "a Records element with no CloudTrail key",
                   value, sink);
     return;
   }
-  EmitRecord(document, value, frame, sink);
+  decoded.AddFlags(frame.flags);
+  sink.OnEvent(std::move(decoded));
 }
 
 void Decoder::EmitRecord(const std::shared_ptr<const event::ParsedJson>& document, element record,

@@ -241,8 +241,8 @@ bool UnescapeJsonString(std::string_view literal, std::string& out) {
   for (size_t i = 0; i < s.size(); ++i) {
     const char c = s[i];
     if (c != '\\') {
-      if (static_cast<unsigned char>(c) < 0x20) {
-        return false;
+      if (static_cast<unsigned char>(c) < 0x20 || c == '"') {
+        return false;  // A raw quote would have ended the literal: this is not one string.
       }
       out.push_back(c);
       continue;

@@ -18,7 +18,7 @@ struct TopLevelKey {
 
 // What a top-level key of a record is to the extractor. Decided by length first, so most keys
 // cost one switch and at most a few compares; this runs for every key of every event.
-enum class KeyRole { kOther, kHot, kIdentity, kInsight, kPayload };
+enum class KeyRole { kOther, kHot, kIdentity, kInsight, kPayload, kVersion, kS3 };
 
 KeyRole ClassifyTopLevelKey(std::string_view key, HotField& hot) {
   const auto is = [&key](std::string_view name, HotField field, HotField& out) {
@@ -45,8 +45,12 @@ KeyRole ClassifyTopLevelKey(std::string_view key, HotField& hot) {
                  : KeyRole::kOther;
     case 11:
       return is("eventSource", HotField::kEventSource, hot) ? KeyRole::kHot : KeyRole::kOther;
+    case 2:
+      return key == "s3" ? KeyRole::kS3 : KeyRole::kOther;
     case 12:
-      return key == "userIdentity" ? KeyRole::kIdentity : KeyRole::kOther;
+      return key == "userIdentity"   ? KeyRole::kIdentity
+             : key == "eventVersion" ? KeyRole::kVersion
+                                     : KeyRole::kOther;
     case 14:
       return key == "insightDetails" ? KeyRole::kInsight : KeyRole::kOther;
     case 15:
@@ -201,6 +205,7 @@ void Event::ExtractHotFields() {
         break;
       case KeyRole::kIdentity:
         has_identity = true;
+        has_identity_key_ = true;
         ExtractUserIdentity(field.value);
         break;
       case KeyRole::kInsight:
@@ -211,6 +216,13 @@ void Event::ExtractHotFields() {
         if (IsOmittedMarker(field.value)) {
           flags_ |= kFlagContentUnknown;
         }
+        break;
+      case KeyRole::kVersion:
+        has_version_key_ = true;
+        break;
+      case KeyRole::kS3:
+        // S3 event notifications share the Records shape and carry s3.s3SchemaVersion.
+        has_s3_schema_ = field.value.at_key("s3SchemaVersion").error() == simdjson::SUCCESS;
         break;
       case KeyRole::kOther:
         break;
@@ -271,6 +283,16 @@ void Event::DeriveEventId() {
   derived_id_ = std::move(id);
   hot_text_[static_cast<size_t>(HotField::kEventId)] = *derived_id_;
   flags_ |= kFlagDerivedId;
+}
+
+bool Event::HasExactCloudTrailKey() const {
+  constexpr uint32_t kRecordKeys = Bit(HotField::kEventTime) | Bit(HotField::kEventName) |
+                                   Bit(HotField::kEventSource) | Bit(HotField::kEventId);
+  return has_version_key_ || has_identity_key_ || (hot_present_ & kRecordKeys) != 0;
+}
+
+bool Event::LooksLikeS3Notification() const {
+  return has_s3_schema_ || event_source().substr(0, 4) == "aws:";
 }
 
 std::string Event::CanonicalJson() const {

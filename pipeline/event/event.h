@@ -91,6 +91,14 @@ class Event {
     eventbridge_ = std::move(meta);
   }
 
+  // Shape facts the decoder needs, noted during the one pass over the record's keys so it
+  // need not walk them again. True when a CloudTrail key (eventVersion, eventID, eventTime,
+  // eventName, eventSource, userIdentity) is present in its exact spelling; lower-case exports
+  // need the decoder's case-insensitive check.
+  bool HasExactCloudTrailKey() const;
+  // An S3 event notification (eventSource `aws:s3`, or `s3.s3SchemaVersion`), not CloudTrail.
+  bool LooksLikeS3Notification() const;
+
   // The record as compact JSON, envelopes removed: what `--dump-events` and the store keep.
   std::string CanonicalJson() const;
 
@@ -112,6 +120,9 @@ class Event {
   uint32_t flags_ = 0;
   EnvelopeKind envelope_ = EnvelopeKind::kBare;
   ReadOnly read_only_ = ReadOnly::kUnknown;
+  bool has_version_key_ = false;
+  bool has_identity_key_ = false;
+  bool has_s3_schema_ = false;
 };
 
 }  // namespace trailhound::event

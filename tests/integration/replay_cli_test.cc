@@ -1,0 +1,411 @@
+// tests/integration/replay_cli_test.cc: the real `trailhound replay` binary over inputs the test
+// writes into a fresh temporary directory: its exit codes, --stats, --dump-events, --dead-letter,
+// stdin, and the one-line summary on stderr (DESIGN.md "Command line", FORMATS.md §1, §3, §8).
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+
+#include "pipeline/codec.h"
+
+extern char** environ;
+
+namespace trailhound {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A directory under /tmp made for one test and removed with everything in it afterwards.
+class TempDir {
+ public:
+  TempDir() {
+    char pattern[] = "/tmp/th-replay-test-XXXXXX";
+    const char* made = mkdtemp(pattern);
+    EXPECT_NE(made, nullptr) << std::strerror(errno);
+    path_ = made != nullptr ? made : "";
+  }
+  ~TempDir() {
+    if (!path_.empty()) {
+      std::error_code ec;
+      fs::remove_all(path_, ec);
+    }
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  const std::string& path() const { return path_; }
+  std::string operator/(std::string_view relative) const {
+    return path_ + "/" + std::string(relative);
+  }
+
+ private:
+  std::string path_;
+};
+
+void WriteFile(const std::string& path, std::string_view content) {
+  fs::create_directories(fs::path(path).parent_path());
+  std::ofstream out(path, std::ios::binary);
+  out.write(content.data(), static_cast<std::streamsize>(content.size()));
+  ASSERT_TRUE(out.good()) << path;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream content;
+  content << in.rdbuf();
+  return content.str();
+}
+
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    lines.push_back(line);
+  }
+  return lines;
+}
+
+struct RunResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs the trailhound binary with `args`, stdin from `stdin_path` (or /dev/null), and waits.
+RunResult RunTrailhound(const TempDir& dir, const std::vector<std::string>& args,
+                        const std::string& stdin_path = "/dev/null") {
+  RunResult result;
+  const std::string out_path = dir / "run.stdout";
+  const std::string err_path = dir / "run.stderr";
+  std::vector<std::string> argv_strings = {TH_TRAILHOUND_BIN};
+  argv_strings.insert(argv_strings.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (std::string& arg : argv_strings) {
+    argv.push_back(arg.data());
+  }
+  argv.push_back(nullptr);
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, stdin_path.c_str(), O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0644);
+  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0644);
+  pid_t pid = 0;
+  const int spawn_error = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  EXPECT_EQ(spawn_error, 0) << TH_TRAILHOUND_BIN << ": " << std::strerror(spawn_error);
+  if (spawn_error != 0) {
+    return result;
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  EXPECT_TRUE(WIFEXITED(status)) << "trailhound died with status " << status;
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  result.out = ReadFile(out_path);
+  result.err = ReadFile(err_path);
+  return result;
+}
+
+// A complete CloudTrail record; `extra` is spliced in as further members.
+std::string Record(std::string_view event_id, std::string_view event_name,
+                   std::string_view extra = "") {
+  std::string record = R"({"eventVersion":"1.08","userIdentity":{"type":"IAMUser",)"
+                       R"("arn":"arn:aws:iam::111111111111:user/alice","accountId":"111111111111",)"
+                       R"("accessKeyId":"AKIAEXAMPLE"},"eventTime":"2023-07-10T11:45:01Z",)"
+                       R"("eventSource":"s3.amazonaws.com","eventName":")";
+  record += event_name;
+  record += R"(","awsRegion":"eu-west-1","sourceIPAddress":"203.0.113.7","eventID":")";
+  record += event_id;
+  record += R"(","readOnly":true,"recipientAccountId":"111111111111")";
+  if (!extra.empty()) {
+    record += ",";
+    record += extra;
+  }
+  record += "}";
+  return record;
+}
+
+constexpr std::string_view kTrailFile =
+    "in/AWSLogs/111111111111/CloudTrail/eu-west-1/2023/07/10/"
+    "111111111111_CloudTrail_eu-west-1_20230710T1145Z_abcdefgh12345678.json.gz";
+constexpr std::string_view kDigestFile =
+    "in/AWSLogs/111111111111/CloudTrail-Digest/eu-west-1/2023/07/10/"
+    "111111111111_CloudTrail-Digest_eu-west-1_trail_eu-west-1_20230710T114501Z.json.gz";
+constexpr std::string_view kBadLine = R"({"eventID":"broken","eventName":)";
+
+std::string DigestJson() {
+  return R"({"awsAccountId":"111111111111","digestStartTime":"2023-07-10T10:45:01Z",)"
+         R"("digestEndTime":"2023-07-10T11:45:01Z","digestS3Bucket":"trail-bucket",)"
+         R"("digestS3Object":"AWSLogs/111111111111/CloudTrail-Digest/x.json.gz",)"
+         R"("digestPublicKeyFingerprint":"00","digestSignatureAlgorithm":"SHA256withRSA",)"
+         R"("logFiles":[{"s3Bucket":"trail-bucket","s3Object":"x.json.gz","hashValue":"00",)"
+         R"("hashAlgorithm":"SHA-256","newestEventTime":"2023-07-10T11:45:01Z",)"
+         R"("oldestEventTime":"2023-07-10T11:40:00Z"}]})";
+}
+
+// A trail directory with one of each input the walk and the decoder must tell apart.
+void WriteMixedInputs(const TempDir& dir) {
+  WriteFile(dir / kTrailFile, pipeline::Gzip("{\"Records\":[" + Record("rec-1", "GetObject") + "," +
+                                             Record("rec-2", "PutObject") + "," +
+                                             Record("rec-3", "DeleteObject") + "]}"));
+  WriteFile(dir / "in/eventbridge.json",
+            R"({"version":"0","id":"6a7e8feb-b491-4cf7-a9f1-bf3703467718",)"
+            R"("detail-type":"AWS API Call via CloudTrail","source":"aws.s3",)"
+            R"("account":"111111111111","time":"2023-07-10T11:45:01Z","region":"eu-west-1",)"
+            R"("resources":[],"detail":)" +
+                Record("eb-1", "PutBucketPolicy") + "}");
+  WriteFile(dir / "in/lines.ndjson", Record("line-1", "ListBuckets") + "\n" +
+                                         std::string(kBadLine) + "\n" +
+                                         Record("line-3", "GetBucketAcl") + "\n");
+  WriteFile(dir / kDigestFile, pipeline::Gzip(DigestJson()));
+  WriteFile(dir / "in/notes.txt", "not CloudTrail\n");
+}
+
+std::optional<rapidjson::Document> ParseJson(const std::string& text) {
+  rapidjson::Document document;
+  document.Parse(text.data(), text.size());
+  if (document.HasParseError()) {
+    ADD_FAILURE() << "not JSON: " << text;
+    return std::nullopt;
+  }
+  return document;
+}
+
+uint64_t Member(const rapidjson::Value& object, const char* group, const char* key) {
+  const rapidjson::Value& parent = group == nullptr ? object : object[group];
+  EXPECT_TRUE(parent.IsObject()) << (group != nullptr ? group : "");
+  if (!parent.IsObject() || !parent.HasMember(key) || !parent[key].IsUint64()) {
+    ADD_FAILURE() << "stats lack " << (group != nullptr ? group : "") << "." << key;
+    return ~uint64_t{0};
+  }
+  return parent[key].GetUint64();
+}
+
+TEST(ReplayCli, MixedTrailDirectoryGivesStatsDumpAndDeadLetters) {
+  TempDir dir;
+  WriteMixedInputs(dir);
+  const RunResult run =
+      RunTrailhound(dir, {"replay", "--stats", dir / "stats.json", "--dump-events",
+                          dir / "events.ndjson", "--dead-letter", dir / "dead.ndjson", dir / "in"});
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+
+  const std::optional<rapidjson::Document> stats = ParseJson(ReadFile(dir / "stats.json"));
+  ASSERT_TRUE(stats.has_value());
+  struct Row {
+    const char* group;
+    const char* key;
+    uint64_t want;
+  };
+  const Row rows[] = {
+      {nullptr, "files", 3},  // the trail file, eventbridge.json, lines.ndjson
+      {nullptr, "records", 7},
+      {nullptr, "events", 6},
+      {"files_skipped", "digest", 1},
+      {"files_skipped", "other", 1},
+      {"events_by_envelope", "records", 3},
+      {"events_by_envelope", "bare", 2},
+      {"events_by_envelope", "eventbridge", 1},
+      {"events_by_envelope", "array", 0},
+      {"skipped", "digest", 0},
+      {"skipped", "control-message", 0},
+      {"skipped", "empty", 0},
+      {"errors", "malformed-json", 1},
+      {"errors", "not-cloudtrail", 0},
+      {"errors", "too-large", 0},
+      {"flags", "partial", 0},
+      {"flags", "time_unknown", 0},
+      {"flags", "derived_id", 0},
+  };
+  for (const Row& row : rows) {
+    SCOPED_TRACE(std::string(row.group != nullptr ? row.group : "") + "." + row.key);
+    EXPECT_EQ(Member(*stats, row.group, row.key), row.want);
+  }
+
+  // Files are read in name order; each dumped line is the bare record, envelopes removed.
+  const std::vector<std::string> dumped = Lines(ReadFile(dir / "events.ndjson"));
+  const std::vector<std::string> want_ids = {"rec-1", "rec-2", "rec-3", "eb-1", "line-1", "line-3"};
+  ASSERT_EQ(dumped.size(), want_ids.size());
+  for (size_t i = 0; i < dumped.size(); ++i) {
+    SCOPED_TRACE(dumped[i]);
+    const std::optional<rapidjson::Document> record = ParseJson(dumped[i]);
+    ASSERT_TRUE(record.has_value() && record->IsObject());
+    ASSERT_TRUE(record->HasMember("eventID"));
+    EXPECT_EQ(std::string((*record)["eventID"].GetString()), want_ids[i]);
+    for (const char* envelope_key : {"Records", "detail", "detail-type", "source", "version"}) {
+      EXPECT_FALSE(record->HasMember(envelope_key)) << envelope_key;
+    }
+    EXPECT_TRUE(record->HasMember("eventName"));
+    EXPECT_EQ(dumped[i].find('\n'), std::string::npos);
+    EXPECT_EQ(dumped[i].find(": "), std::string::npos) << "canonical JSON is minified";
+  }
+  EXPECT_EQ(dumped[3], Record("eb-1", "PutBucketPolicy"));
+
+  const std::vector<std::string> dead = Lines(ReadFile(dir / "dead.ndjson"));
+  ASSERT_EQ(dead.size(), 1u);
+  const std::optional<rapidjson::Document> entry = ParseJson(dead[0]);
+  ASSERT_TRUE(entry.has_value() && entry->IsObject());
+  for (const char* key : {"time", "source", "position", "reason", "error", "raw"}) {
+    ASSERT_TRUE(entry->HasMember(key) && (*entry)[key].IsString()) << key;
+  }
+  EXPECT_EQ(std::string((*entry)["reason"].GetString()), "malformed-json");
+  EXPECT_EQ(std::string((*entry)["source"].GetString()), dir / "in/lines.ndjson");
+  const std::string position = (*entry)["position"].GetString();
+  EXPECT_NE(position.find("lines.ndjson"), std::string::npos) << position;
+  EXPECT_NE(position.find("line 2"), std::string::npos) << position;
+  EXPECT_EQ(std::string((*entry)["raw"].GetString()), kBadLine);
+  EXPECT_FALSE(std::string((*entry)["error"].GetString()).empty());
+
+  const std::vector<std::string> err_lines = Lines(run.err);
+  ASSERT_EQ(err_lines.size(), 1u) << run.err;
+  EXPECT_NE(err_lines[0].find("6 events"), std::string::npos) << err_lines[0];
+  EXPECT_NE(err_lines[0].find("1 rejected"), std::string::npos) << err_lines[0];
+  EXPECT_TRUE(run.out.empty()) << "nothing on stdout without --out: " << run.out;
+}
+
+TEST(ReplayCli, DigestFileNamedExplicitlyIsSkippedByShape) {
+  TempDir dir;
+  WriteFile(dir / kDigestFile, pipeline::Gzip(DigestJson()));
+  const RunResult run =
+      RunTrailhound(dir, {"replay", "--stats", dir / "stats.json", dir / kDigestFile});
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  const std::optional<rapidjson::Document> stats = ParseJson(ReadFile(dir / "stats.json"));
+  ASSERT_TRUE(stats.has_value());
+  EXPECT_EQ(Member(*stats, nullptr, "files"), 1u);
+  EXPECT_EQ(Member(*stats, nullptr, "events"), 0u);
+  EXPECT_EQ(Member(*stats, "skipped", "digest"), 1u);
+  EXPECT_EQ(Member(*stats, "errors", "not-cloudtrail"), 0u);
+}
+
+TEST(ReplayCli, StdinIsReadWhenThePathIsDash) {
+  TempDir dir;
+  const std::string not_utf8 = "{\"eventID\":\"bad-utf8\",\"eventName\":\"\xff\xfe\"}";
+  WriteFile(dir / "stdin.ndjson", Record("in-1", "GetObject") + "\n" + std::string(kBadLine) +
+                                      "\n" + Record("in-3", "PutObject") + "\n" + not_utf8 + "\n");
+  const RunResult run =
+      RunTrailhound(dir,
+                    {"replay", "--stats", dir / "stats.json", "--dump-events",
+                     dir / "events.ndjson", "--dead-letter", dir / "dead.ndjson", "-"},
+                    dir / "stdin.ndjson");
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  const std::optional<rapidjson::Document> stats = ParseJson(ReadFile(dir / "stats.json"));
+  ASSERT_TRUE(stats.has_value());
+  EXPECT_EQ(Member(*stats, nullptr, "files"), 1u);
+  EXPECT_EQ(Member(*stats, nullptr, "events"), 2u);
+  EXPECT_EQ(Member(*stats, "errors", "malformed-json"), 2u);
+  EXPECT_EQ(Lines(ReadFile(dir / "events.ndjson")),
+            (std::vector<std::string>{Record("in-1", "GetObject"), Record("in-3", "PutObject")}));
+
+  // Dead letters carry the stdin position, and the bytes as text or, when not UTF-8, base64.
+  const std::vector<std::string> dead = Lines(ReadFile(dir / "dead.ndjson"));
+  ASSERT_EQ(dead.size(), 2u);
+  const char* const want_line[] = {"line 2", "line 4"};
+  for (size_t i = 0; i < dead.size(); ++i) {
+    SCOPED_TRACE(dead[i]);
+    const std::optional<rapidjson::Document> entry = ParseJson(dead[i]);
+    ASSERT_TRUE(entry.has_value() && entry->IsObject() && entry->HasMember("position") &&
+                entry->HasMember("source") && entry->HasMember("reason"));
+    EXPECT_EQ(std::string((*entry)["source"].GetString()), "-");
+    const std::string position = (*entry)["position"].GetString();
+    EXPECT_EQ(position.rfind("- @", 0), 0u) << position;
+    EXPECT_NE(position.find(want_line[i]), std::string::npos) << position;
+    EXPECT_EQ(std::string((*entry)["reason"].GetString()), "malformed-json");
+  }
+  const std::optional<rapidjson::Document> binary = ParseJson(dead[1]);
+  ASSERT_TRUE(binary.has_value() && binary->IsObject());
+  EXPECT_FALSE(binary->HasMember("raw"));
+  ASSERT_TRUE(binary->HasMember("raw_b64") && (*binary)["raw_b64"].IsString());
+  EXPECT_EQ(std::string((*binary)["raw_b64"].GetString()), pipeline::EncodeBase64(not_utf8));
+  EXPECT_NE(run.err.find("2 events"), std::string::npos) << run.err;
+}
+
+TEST(ReplayCli, DumpEventsToDashWritesStdout) {
+  TempDir dir;
+  WriteFile(dir / "one.json", Record("only-1", "GetObject"));
+  const RunResult run = RunTrailhound(dir, {"replay", "--dump-events", "-", dir / "one.json"});
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(run.out, Record("only-1", "GetObject") + "\n");
+}
+
+TEST(ReplayCli, LimitsFromTheCommandLineRejectOversizedAndTooDeepRecords) {
+  TempDir dir;
+  WriteFile(dir / "big.json",
+            Record("big-1", "PutObject",
+                   R"("requestParameters":{"pad":")" + std::string(4000, 'x') + R"("})"));
+  std::string nested = R"("requestParameters":)";
+  for (int i = 0; i < 12; ++i) {
+    nested += R"({"a":)";
+  }
+  nested += "1" + std::string(12, '}');
+  WriteFile(dir / "deep.json", Record("deep-1", "PutObject", nested));
+  const RunResult run =
+      RunTrailhound(dir, {"replay", "--max-event-bytes", "2048", "--max-depth", "8", "--stats",
+                          dir / "stats.json", dir / "big.json", dir / "deep.json"});
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  const std::optional<rapidjson::Document> stats = ParseJson(ReadFile(dir / "stats.json"));
+  ASSERT_TRUE(stats.has_value());
+  EXPECT_EQ(Member(*stats, nullptr, "events"), 0u);
+  EXPECT_EQ(Member(*stats, "errors", "too-large"), 1u);
+  EXPECT_EQ(Member(*stats, "errors", "depth-exceeded"), 1u);
+
+  const RunResult defaults = RunTrailhound(
+      dir, {"replay", "--stats", dir / "stats.json", dir / "big.json", dir / "deep.json"});
+  EXPECT_EQ(defaults.exit_code, 0) << defaults.err;
+  const std::optional<rapidjson::Document> default_stats = ParseJson(ReadFile(dir / "stats.json"));
+  ASSERT_TRUE(default_stats.has_value());
+  EXPECT_EQ(Member(*default_stats, nullptr, "events"), 2u) << "both fit the default limits";
+}
+
+TEST(ReplayCli, UsageErrorsExitWithTwo) {
+  TempDir dir;
+  WriteFile(dir / "one.json", Record("only-1", "GetObject"));
+  struct Row {
+    std::string_view name;
+    std::vector<std::string> args;
+    std::string_view want_in_stderr;
+  };
+  const Row rows[] = {
+      {"nonexistent path", {"replay", dir / "does-not-exist.json"}, "does-not-exist.json"},
+      {"nonexistent path beside a good one",
+       {"replay", dir / "one.json", dir / "missing-dir"},
+       "missing-dir"},
+      {"no paths", {"replay"}, "paths"},
+      {"unknown flag", {"replay", "--bogus", dir / "one.json"}, "--bogus"},
+      {"max-depth out of range", {"replay", "--max-depth", "1", dir / "one.json"}, "max-depth"},
+      {"no subcommand", {}, ""},
+  };
+  for (const Row& row : rows) {
+    SCOPED_TRACE(row.name);
+    const RunResult run = RunTrailhound(dir, row.args);
+    EXPECT_EQ(run.exit_code, 2) << run.err;
+    EXPECT_NE(run.err.find(row.want_in_stderr), std::string::npos) << run.err;
+  }
+}
+
+TEST(ReplayCli, UnwritableOutputIsAUsageError) {
+  TempDir dir;
+  WriteFile(dir / "one.json", Record("only-1", "GetObject"));
+  const RunResult run =
+      RunTrailhound(dir, {"replay", "--stats", dir / "no/such/dir/stats.json", dir / "one.json"});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_NE(run.err.find("stats.json"), std::string::npos) << run.err;
+}
+
+}  // namespace
+}  // namespace trailhound
