@@ -2,8 +2,11 @@
 // requested outputs and a summary. Data goes to files or stdout, diagnostics to stderr.
 #include "daemon/cmd_replay.h"
 
+#include <array>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 
 #include <rapidjson/prettywriter.h>
@@ -92,6 +95,20 @@ struct ReplayTotals {
   double seconds = 0;
 };
 
+// `"key": {"name of 0": n0, ...}` for a counter array indexed by an enum.
+template <typename Writer, size_t N, typename NameOf>
+void WriteCounts(Writer& w, const char* key, const std::array<uint64_t, N>& counts,
+                 NameOf name_of) {
+  w.Key(key);
+  w.StartObject();
+  for (size_t i = 0; i < N; ++i) {
+    const std::string_view name = name_of(i);
+    w.Key(name.data(), static_cast<rapidjson::SizeType>(name.size()));
+    w.Uint64(counts[i]);
+  }
+  w.EndObject();
+}
+
 std::string FormatStats(const pipeline::FileListing& listing, const ReplayTotals& totals,
                         const pipeline::DecodeCounts& counts) {
   rapidjson::StringBuffer buffer;
@@ -116,31 +133,15 @@ std::string FormatStats(const pipeline::FileListing& listing, const ReplayTotals
   w.Uint64(counts.events + counts.total_rejected() + counts.total_skipped());
   w.Key("events");
   w.Uint64(counts.events);
-  w.Key("events_by_envelope");
-  w.StartObject();
-  for (size_t i = 0; i < counts.events_by_envelope.size(); ++i) {
-    const std::string_view name = event::EnvelopeKindName(static_cast<event::EnvelopeKind>(i));
-    w.Key(name.data(), static_cast<rapidjson::SizeType>(name.size()));
-    w.Uint64(counts.events_by_envelope[i]);
-  }
-  w.EndObject();
-  w.Key("skipped");
-  w.StartObject();
-  for (size_t i = 0; i < pipeline::kSkipReasonCount; ++i) {
-    const std::string_view name = pipeline::SkipReasonName(static_cast<pipeline::SkipReason>(i));
-    w.Key(name.data(), static_cast<rapidjson::SizeType>(name.size()));
-    w.Uint64(counts.skipped[i]);
-  }
-  w.EndObject();
-  w.Key("errors");
-  w.StartObject();
-  for (size_t i = 0; i < pipeline::kRejectReasonCount; ++i) {
-    const std::string_view name =
-        pipeline::RejectReasonName(static_cast<pipeline::RejectReason>(i));
-    w.Key(name.data(), static_cast<rapidjson::SizeType>(name.size()));
-    w.Uint64(counts.rejected[i]);
-  }
-  w.EndObject();
+  WriteCounts(w, "events_by_envelope", counts.events_by_envelope, [](size_t i) {
+    return event::EnvelopeKindName(static_cast<event::EnvelopeKind>(i));
+  });
+  WriteCounts(w, "skipped", counts.skipped, [](size_t i) {
+    return pipeline::SkipReasonName(static_cast<pipeline::SkipReason>(i));
+  });
+  WriteCounts(w, "errors", counts.rejected, [](size_t i) {
+    return pipeline::RejectReasonName(static_cast<pipeline::RejectReason>(i));
+  });
   w.Key("flags");
   w.StartObject();
   w.Key("partial");

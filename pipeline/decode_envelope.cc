@@ -109,6 +109,19 @@ bool IsCloudTrailDetailType(std::string_view type) {
   return false;
 }
 
+// The string value of member `key` of the object spanning `object`, unescaped, without
+// building a document (the member may be larger than max_event_bytes: Firehose `data`).
+bool ReadStringMember(std::string_view object, std::string_view key, std::string& out) {
+  std::vector<ScanMember> members;
+  size_t fault = 0;
+  if (ScanObject(object, 0, members, fault) == kScanError) {
+    return false;
+  }
+  const ScanMember* member = FindMember(members, key);
+  return member != nullptr &&
+         UnescapeJsonString(object.substr(member->value.begin, member->value.size()), out);
+}
+
 std::string ElementTypeName(element_type type) {
   switch (type) {
     case element_type::ARRAY:
@@ -444,13 +457,8 @@ void Decoder::ScanElements(std::string_view bytes, size_t array_begin, const Fra
         break;
       case StepKind::kLogEvent: {
         const Frame inner = Inner(frame, step, index, EnvelopeKind::kCloudWatchLogs);
-        std::vector<ScanMember> members;
-        size_t member_fault = 0;
         std::string message;
-        const ScanMember* m = nullptr;
-        if (ScanObject(item, 0, members, member_fault) == kScanError ||
-            (m = FindMember(members, "message")) == nullptr ||
-            !UnescapeJsonString(item.substr(m->value.begin, m->value.size()), message)) {
+        if (!ReadStringMember(item, "message", message)) {
           Reject(inner, RejectReason::kNotCloudTrail, "log event without a string message", item,
                  sink);
           break;
@@ -461,13 +469,8 @@ void Decoder::ScanElements(std::string_view bytes, size_t array_begin, const Fra
       case StepKind::kFirehoseRecord: {
         const Frame inner =
             Inner(frame, step, index, EnvelopeKind::kBare, event::kFlagFromFirehose);
-        std::vector<ScanMember> members;
-        size_t member_fault = 0;
         std::string data;
-        const ScanMember* m = nullptr;
-        if (ScanObject(item, 0, members, member_fault) == kScanError ||
-            (m = FindMember(members, "data")) == nullptr ||
-            !UnescapeJsonString(item.substr(m->value.begin, m->value.size()), data)) {
+        if (!ReadStringMember(item, "data", data)) {
           Reject(inner, RejectReason::kMalformedJson, "Firehose record without a string data", item,
                  sink);
           break;
