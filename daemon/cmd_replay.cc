@@ -216,7 +216,8 @@ int RunReplay(const ReplayOptions& options) {
   ReplayTotals totals;
   const Clock::time_point start = Clock::now();
   for (const std::string& path : listing->files) {
-    base::Result<std::string> bytes = pipeline::ReadInputFile(path, options.max_file_bytes);
+    base::Result<std::string> bytes =
+        pipeline::ReadInputFile(path, options.max_file_bytes, pipeline::kDecodePadding);
     if (!bytes.has_value()) {
       ++totals.files_unreadable;
       std::fprintf(stderr, "trailhound replay: warning: skipped %s\n",
@@ -227,7 +228,7 @@ int RunReplay(const ReplayOptions& options) {
     totals.bytes += bytes->size();
     event::Position position;
     position.source = std::make_shared<const std::string>(path);
-    decoder.Decode(*bytes, position, sink);
+    decoder.DecodePadded(*bytes, position, sink);
   }
   totals.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   const pipeline::DecodeCounts& counts = sink.counts();

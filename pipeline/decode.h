@@ -20,6 +20,9 @@
 
 namespace trailhound::pipeline {
 
+// Readable bytes DecodePadded needs after its input (simdjson reads in 64-byte blocks).
+inline constexpr size_t kDecodePadding = simdjson::SIMDJSON_PADDING;
+
 struct DecodeLimits {
   // Largest unwrapped CloudTrail record, and the largest unit parsed as one document; larger
   // containers are split and streamed element by element. CloudTrail's own cap is 256 KB.
@@ -75,8 +78,13 @@ class Decoder {
  public:
   explicit Decoder(DecodeLimits limits = {});
 
-  // Decodes one unit of input. Never fails as a whole: every outcome reaches `sink`.
+  // Decodes one unit of input. Never fails as a whole: every outcome reaches `sink`. The bytes
+  // are copied once into a padded buffer before parsing.
   void Decode(std::string_view bytes, const event::Position& position, DecodeSink& sink);
+  // The same, parsing in place without that copy.
+  // REQUIRES: kDecodePadding readable bytes follow `bytes` (their content is ignored), and
+  // `bytes` stays valid during the call (events do not refer to it afterwards).
+  void DecodePadded(std::string_view bytes, const event::Position& position, DecodeSink& sink);
 
   const DecodeLimits& limits() const { return limits_; }
 
@@ -86,7 +94,15 @@ class Decoder {
     size_t layer = 0;
     uint32_t flags = 0;  // event flags inherited from outer envelopes
     event::EnvelopeKind envelope = event::EnvelopeKind::kBare;
+    bool padded = false;  // kDecodePadding readable bytes follow the unit's bytes
   };
+
+  // A frame for bytes the decoder owns (inflated, base64-decoded or unescaped into a string it
+  // gave padding, or a string inside a simdjson document, whose buffer is padded).
+  static Frame Padded(Frame frame) {
+    frame.padded = true;
+    return frame;
+  }
 
   void DecodeUnit(std::string_view bytes, const Frame& frame, DecodeSink& sink);
   bool TryDecodeLines(std::string_view bytes, size_t lead, const Frame& frame, bool document_failed,
@@ -126,7 +142,7 @@ class Decoder {
                 event::EnvelopeKind envelope) const;
 
   // Parses one unit into a recycled document.
-  simdjson::error_code ParseUnit(std::string_view bytes,
+  simdjson::error_code ParseUnit(std::string_view bytes, bool padded,
                                  std::shared_ptr<const event::ParsedJson>& out);
 
   DecodeLimits limits_;

@@ -122,6 +122,13 @@ bool ReadStringMember(std::string_view object, std::string_view key, std::string
          UnescapeJsonString(object.substr(member->value.begin, member->value.size()), out);
 }
 
+// Gives a string the tail DecodePadded needs, so its bytes are parsed where they are.
+void AddPadding(std::string& bytes) {
+  if (bytes.capacity() < bytes.size() + kDecodePadding) {
+    bytes.reserve(bytes.size() + kDecodePadding);
+  }
+}
+
 std::string ElementTypeName(element_type type) {
   switch (type) {
     case element_type::ARRAY:
@@ -188,10 +195,18 @@ void Decoder::Decode(std::string_view bytes, const event::Position& position, De
   DecodeUnit(bytes, frame, sink);
 }
 
-simdjson::error_code Decoder::ParseUnit(std::string_view bytes,
+void Decoder::DecodePadded(std::string_view bytes, const event::Position& position,
+                           DecodeSink& sink) {
+  Frame frame;
+  frame.position = position;
+  frame.padded = true;
+  DecodeUnit(bytes, frame, sink);
+}
+
+simdjson::error_code Decoder::ParseUnit(std::string_view bytes, bool padded,
                                         std::shared_ptr<const event::ParsedJson>& out) {
   std::shared_ptr<event::ParsedJson> document = pool_.Acquire();
-  const simdjson::error_code error = document->ParseInPlace(parser_, bytes);
+  const simdjson::error_code error = document->ParseInPlace(parser_, bytes, padded);
   if (error == simdjson::SUCCESS) {
     out = std::move(document);
   }
@@ -244,7 +259,8 @@ void Decoder::DecodeUnit(std::string_view bytes, const Frame& frame, DecodeSink&
              std::move(error), bytes, sink);
       return;
     }
-    DecodeUnit(inflated, Inner(frame, StepKind::kGzip, 0, frame.envelope), sink);
+    AddPadding(inflated);
+    DecodeUnit(inflated, Padded(Inner(frame, StepKind::kGzip, 0, frame.envelope)), sink);
     return;
   }
   size_t lead = 0;
@@ -268,7 +284,7 @@ void Decoder::DecodeUnit(std::string_view bytes, const Frame& frame, DecodeSink&
   }
   if (content.size() <= limits_.max_event_bytes) {
     std::shared_ptr<const event::ParsedJson> document;
-    error = ParseUnit(content, document);
+    error = ParseUnit(content, frame.padded, document);
     if (error == simdjson::SUCCESS) {
       Dispatch(document, document->root(), frame, sink);
       return;
@@ -415,9 +431,11 @@ void Decoder::DecodeByScanning(std::string_view bytes, const Frame& frame,
       Reject(frame, RejectReason::kMalformedJson, "SNS Message is not a JSON string", bytes, sink);
       return;
     }
-    DecodeUnit(inner,
-               Inner(frame, StepKind::kSnsMessage, 0, EnvelopeKind::kBare, event::kFlagFromSns),
-               sink);
+    AddPadding(inner);
+    DecodeUnit(
+        inner,
+        Padded(Inner(frame, StepKind::kSnsMessage, 0, EnvelopeKind::kBare, event::kFlagFromSns)),
+        sink);
     return;
   }
   reject_whole();
@@ -463,7 +481,8 @@ void Decoder::ScanElements(std::string_view bytes, size_t array_begin, const Fra
                  sink);
           break;
         }
-        DecodeUnit(message, inner, sink);
+        AddPadding(message);
+        DecodeUnit(message, Padded(inner), sink);
         break;
       }
       case StepKind::kFirehoseRecord: {
@@ -501,7 +520,7 @@ void Decoder::DecodeSpanAsRecord(std::string_view bytes, const Frame& frame, Dec
     return;
   }
   std::shared_ptr<const event::ParsedJson> document;
-  const simdjson::error_code error = ParseUnit(bytes, document);
+  const simdjson::error_code error = ParseUnit(bytes, frame.padded, document);
   if (error != simdjson::SUCCESS) {
     Reject(frame, ReasonFor(error), DescribeError(error), bytes, sink);
     return;
@@ -596,9 +615,11 @@ void Decoder::DispatchObject(const std::shared_ptr<const event::ParsedJson>& doc
     DecodeFirehose(firehose_records, frame, sink);
   } else if (has[7] && has[8] && IsString(sns_type, text) && text == "Notification" &&
              IsString(sns_message, text)) {
-    DecodeUnit(text,
-               Inner(frame, StepKind::kSnsMessage, 0, EnvelopeKind::kBare, event::kFlagFromSns),
-               sink);
+    // A string of a simdjson document: its buffer is padded.
+    DecodeUnit(
+        text,
+        Padded(Inner(frame, StepKind::kSnsMessage, 0, EnvelopeKind::kBare, event::kFlagFromSns)),
+        sink);
   } else if (has[9] && has[10]) {
     sink.OnSkip(SkipReason::kDigest, frame.position);
   } else if (has[11] && has[12]) {
@@ -717,7 +738,7 @@ void Decoder::DecodeLogEvent(element log_event, const Frame& frame, DecodeSink& 
                   log_event, sink);
     return;
   }
-  DecodeUnit(message, frame, sink);
+  DecodeUnit(message, Padded(frame), sink);  // A document string: its buffer is padded.
 }
 
 void Decoder::DecodeFirehose(element records, const Frame& frame, DecodeSink& sink) {
@@ -752,7 +773,8 @@ void Decoder::DecodeFirehoseData(std::string_view data, const Frame& frame, Deco
            sink);
     return;
   }
-  DecodeUnit(decoded, frame, sink);
+  AddPadding(decoded);
+  DecodeUnit(decoded, Padded(frame), sink);
 }
 
 uint64_t DecodeCounts::total_rejected() const {

@@ -80,12 +80,18 @@ base::Result<FileListing> ListInputFiles(const std::vector<std::string>& paths) 
   return listing;
 }
 
-base::Result<std::string> ReadInputFile(const std::string& path, uint64_t max_bytes) {
+base::Result<std::string> ReadInputFile(const std::string& path, uint64_t max_bytes,
+                                        size_t padding) {
   FILE* file = path == "-" ? stdin : std::fopen(path.c_str(), "rb");
   if (file == nullptr) {
     return base::Unavailable(path + ": " + std::strerror(errno));
   }
   std::string data;
+  std::error_code ec;
+  const uintmax_t size = path == "-" ? 0 : fs::file_size(path, ec);
+  if (!ec && size > 0 && size <= max_bytes) {
+    data.reserve(size + padding);  // one allocation, padding included, for regular files
+  }
   char buffer[1 << 16];
   size_t n = 0;
   bool too_large = false;
@@ -106,6 +112,9 @@ base::Result<std::string> ReadInputFile(const std::string& path, uint64_t max_by
   }
   if (failed) {
     return base::Unavailable(path + ": read error");
+  }
+  if (data.capacity() < data.size() + padding) {
+    data.reserve(data.size() + padding);
   }
   return data;
 }

@@ -22,7 +22,10 @@ struct FileListing {
 // skipping digest files. A path that does not exist is an error for the caller to report.
 base::Result<FileListing> ListInputFiles(const std::vector<std::string>& paths);
 
-// Reads a whole file (or stdin for "-"), refusing files larger than `max_bytes`.
-base::Result<std::string> ReadInputFile(const std::string& path, uint64_t max_bytes);
+// Reads a whole file (or stdin for "-"), refusing files larger than `max_bytes`. The string
+// has `padding` bytes of spare capacity after its content, so a parser that reads in blocks
+// (Decoder::DecodePadded) can use it without a copy.
+base::Result<std::string> ReadInputFile(const std::string& path, uint64_t max_bytes,
+                                        size_t padding = 0);
 
 }  // namespace trailhound::pipeline

@@ -1,9 +1,14 @@
 // pipeline/event/event.cc: hot-field extraction, one pass over the record's top-level keys.
 #include "pipeline/event/event.h"
 
+#include <bit>
+#include <cstring>
+#include <iterator>
+
 #include <openssl/evp.h>
 
 #include "pipeline/event/event_time.h"
+#include "pipeline/event/tape.h"
 
 namespace trailhound::event {
 namespace {
@@ -16,59 +21,108 @@ struct TopLevelKey {
   HotField field;
 };
 
-// What a top-level key of a record is to the extractor. Decided by length first, so most keys
-// cost one switch and at most a few compares; this runs for every key of every event.
-enum class KeyRole { kOther, kHot, kIdentity, kInsight, kPayload, kVersion, kS3 };
+// What a top-level key of a record is to the extractor.
+enum class KeyRole : uint8_t { kOther, kHot, kIdentity, kInsight, kPayload, kVersion, kS3 };
+
+// Top-level keys are classified for every key of every event, so the lookup avoids a switch
+// (an indirect branch the predictor misses as key lengths vary) and memcmp: the key's first
+// 8 bytes pick a slot by a multiplicative hash, and up to three 8-byte words confirm it.
+struct KnownKey {
+  std::string_view name;
+  KeyRole role;
+  HotField field;
+};
+
+constexpr KnownKey kKnownKeys[] = {
+    {"eventTime", KeyRole::kHot, HotField::kEventTime},
+    {"eventName", KeyRole::kHot, HotField::kEventName},
+    {"eventSource", KeyRole::kHot, HotField::kEventSource},
+    {"awsRegion", KeyRole::kHot, HotField::kAwsRegion},
+    {"recipientAccountId", KeyRole::kHot, HotField::kRecipientAccountId},
+    {"sourceIPAddress", KeyRole::kHot, HotField::kSourceIpAddress},
+    {"errorCode", KeyRole::kHot, HotField::kErrorCode},
+    {"readOnly", KeyRole::kHot, HotField::kReadOnly},
+    {"eventID", KeyRole::kHot, HotField::kEventId},
+    {"requestID", KeyRole::kHot, HotField::kRequestId},
+    {"eventType", KeyRole::kHot, HotField::kEventType},
+    {"userAgent", KeyRole::kHot, HotField::kUserAgent},
+    {"userIdentity", KeyRole::kIdentity, HotField::kNone},
+    {"eventVersion", KeyRole::kVersion, HotField::kNone},
+    {"insightDetails", KeyRole::kInsight, HotField::kNone},
+    {"requestParameters", KeyRole::kPayload, HotField::kNone},
+    {"responseElements", KeyRole::kPayload, HotField::kNone},
+    {"additionalEventData", KeyRole::kPayload, HotField::kNone},
+    {"serviceEventDetails", KeyRole::kPayload, HotField::kNone},
+    {"s3", KeyRole::kS3, HotField::kNone},
+};
+
+static_assert(std::endian::native == std::endian::little, "key words are little-endian");
+
+// Bytes [offset, offset + 8) of `text` as a little-endian word, zero past the end.
+constexpr uint64_t Word(std::string_view text, size_t offset) {
+  uint64_t word = 0;
+  for (size_t i = 0; i < 8 && offset + i < text.size(); ++i) {
+    word |= static_cast<uint64_t>(static_cast<uint8_t>(text[offset + i])) << (8 * i);
+  }
+  return word;
+}
+
+constexpr uint64_t kKeyHash = 0x9b810e766ec9d287;  // no two known keys share a slot
+constexpr size_t KeySlot(uint64_t first_word) {
+  return (first_word * kKeyHash) >> 58;
+}
+
+struct KeyTable {
+  std::array<int8_t, 64> slot_to_key{};
+  std::array<uint64_t, std::size(kKnownKeys)> words[3]{};
+};
+
+constexpr KeyTable MakeKeyTable() {
+  KeyTable table;
+  for (int8_t& entry : table.slot_to_key) {
+    entry = -1;
+  }
+  for (size_t i = 0; i < std::size(kKnownKeys); ++i) {
+    const std::string_view name = kKnownKeys[i].name;
+    const size_t slot = KeySlot(Word(name, 0));
+    if (table.slot_to_key[slot] != -1) {
+      throw "two known keys share a slot: choose another kKeyHash";  // fails compilation
+    }
+    table.slot_to_key[slot] = static_cast<int8_t>(i);
+    table.words[0][i] = Word(name, 0);
+    table.words[1][i] = Word(name, 8);
+    table.words[2][i] = name.size() > 16 ? Word(name, name.size() - 8) : 0;
+  }
+  return table;
+}
+
+constexpr KeyTable kKeyTable = MakeKeyTable();
+
+// REQUIRES: 8 readable bytes from key.data() + 8 (a simdjson string buffer is padded).
+uint64_t LoadWord(std::string_view key, size_t offset) {
+  uint64_t word = 0;
+  std::memcpy(&word, key.data() + offset, sizeof word);
+  const size_t valid = key.size() > offset ? key.size() - offset : 0;
+  return valid >= 8 ? word : word & ((uint64_t{1} << (8 * valid)) - 1);
+}
 
 KeyRole ClassifyTopLevelKey(std::string_view key, HotField& hot) {
-  const auto is = [&key](std::string_view name, HotField field, HotField& out) {
-    if (key == name) {
-      out = field;
-      return true;
-    }
-    return false;
-  };
-  switch (key.size()) {
-    case 7:
-      return is("eventID", HotField::kEventId, hot) ? KeyRole::kHot : KeyRole::kOther;
-    case 8:
-      return is("readOnly", HotField::kReadOnly, hot) ? KeyRole::kHot : KeyRole::kOther;
-    case 9:
-      return is("eventTime", HotField::kEventTime, hot) ||
-                     is("eventName", HotField::kEventName, hot) ||
-                     is("awsRegion", HotField::kAwsRegion, hot) ||
-                     is("errorCode", HotField::kErrorCode, hot) ||
-                     is("requestID", HotField::kRequestId, hot) ||
-                     is("eventType", HotField::kEventType, hot) ||
-                     is("userAgent", HotField::kUserAgent, hot)
-                 ? KeyRole::kHot
-                 : KeyRole::kOther;
-    case 11:
-      return is("eventSource", HotField::kEventSource, hot) ? KeyRole::kHot : KeyRole::kOther;
-    case 2:
-      return key == "s3" ? KeyRole::kS3 : KeyRole::kOther;
-    case 12:
-      return key == "userIdentity"   ? KeyRole::kIdentity
-             : key == "eventVersion" ? KeyRole::kVersion
-                                     : KeyRole::kOther;
-    case 14:
-      return key == "insightDetails" ? KeyRole::kInsight : KeyRole::kOther;
-    case 15:
-      return is("sourceIPAddress", HotField::kSourceIpAddress, hot) ? KeyRole::kHot
-                                                                    : KeyRole::kOther;
-    case 16:
-      return key == "responseElements" ? KeyRole::kPayload : KeyRole::kOther;
-    case 17:
-      return key == "requestParameters" ? KeyRole::kPayload : KeyRole::kOther;
-    case 18:
-      return is("recipientAccountId", HotField::kRecipientAccountId, hot) ? KeyRole::kHot
-                                                                          : KeyRole::kOther;
-    case 19:
-      return key == "additionalEventData" || key == "serviceEventDetails" ? KeyRole::kPayload
-                                                                          : KeyRole::kOther;
-    default:
-      return KeyRole::kOther;
+  if (key.size() > 24) {
+    return KeyRole::kOther;  // longer than any known key; three words cover 24 bytes
   }
+  const uint64_t first = LoadWord(key, 0);
+  const int8_t index = kKeyTable.slot_to_key[KeySlot(first)];
+  if (index < 0) {
+    return KeyRole::kOther;
+  }
+  const KnownKey& known = kKnownKeys[index];
+  if (known.name.size() != key.size() || kKeyTable.words[0][index] != first ||
+      (key.size() > 8 && kKeyTable.words[1][index] != LoadWord(key, 8)) ||
+      (key.size() > 16 && kKeyTable.words[2][index] != LoadWord(key, key.size() - 8))) {
+    return KeyRole::kOther;
+  }
+  hot = known.field;
+  return known.role;
 }
 
 constexpr TopLevelKey kIdentityKeys[] = {
@@ -88,22 +142,38 @@ HotField FindKey(const TopLevelKey (&table)[N], std::string_view key) {
 }
 
 // CloudTrail replaces oversized sections with {"omitted": true, ...} (or "true"): a small
-// object, so larger ones are not searched (size() is O(1) on the DOM tape).
-bool IsOmittedMarker(element value) {
-  constexpr size_t kMarkerMaxKeys = 4;
-  simdjson::dom::object object;
-  if (value.get(object) != simdjson::SUCCESS || object.size() > kMarkerMaxKeys) {
+// object, so larger ones are not searched.
+bool IsOmittedMarker(const TapeView& tape, size_t value) {
+  constexpr uint32_t kMarkerMaxKeys = 4;
+  if (tape.type(value) != '{' || tape.Count(value) > kMarkerMaxKeys) {
     return false;
   }
-  element omitted;
-  if (object.at_key("omitted").get(omitted) != simdjson::SUCCESS) {
-    return false;
-  }
-  bool flag = false;
-  std::string_view text;
-  return (omitted.get(flag) == simdjson::SUCCESS && flag) ||
-         (omitted.get(text) == simdjson::SUCCESS && text == "true");
+  const size_t omitted = tape.Field(value, "omitted");
+  return omitted != 0 && (tape.type(omitted) == 't' ||
+                          (tape.type(omitted) == '"' && tape.String(omitted) == "true"));
 }
+
+// JSON pointers of the hot fields, for the rare caller that wants the element itself.
+constexpr std::string_view kHotPointers[kHotFieldCount] = {
+    "/eventTime",
+    "/eventName",
+    "/eventSource",
+    "/awsRegion",
+    "/recipientAccountId",
+    "/sourceIPAddress",
+    "/userIdentity/type",
+    "/userIdentity/arn",
+    "/userIdentity/principalId",
+    "/userIdentity/accountId",
+    "/userIdentity/accessKeyId",
+    "/userIdentity/sessionContext/sessionIssuer/arn",
+    "/errorCode",
+    "/readOnly",
+    "/eventID",
+    "/requestID",
+    "/eventType",
+    "/userAgent",
+};
 
 constexpr uint32_t Bit(HotField field) {
   return 1u << static_cast<uint32_t>(field);
@@ -140,119 +210,126 @@ bool Event::hot_element(HotField field, element& out) const {
   if ((hot_present_ & Bit(field)) == 0) {
     return false;
   }
-  out = hot_value_[static_cast<size_t>(field)];
-  return true;
+  std::string_view pointer = kHotPointers[static_cast<size_t>(field)];
+  if ((from_insight_ & Bit(field)) != 0) {
+    pointer =
+        field == HotField::kEventName ? "/insightDetails/eventName" : "/insightDetails/eventSource";
+  }
+  return record_.at_pointer(pointer).get(out) == simdjson::SUCCESS;
 }
 
-void Event::SetHot(HotField field, element value) {
+void Event::SetHot(const TapeView& tape, HotField field, size_t value) {
   const size_t i = static_cast<size_t>(field);
   hot_present_ |= Bit(field);
-  hot_value_[i] = value;
-  std::string_view text;
-  if (value.get(text) == simdjson::SUCCESS) {
-    hot_text_[i] = text;
-    if (field == HotField::kReadOnly) {
-      read_only_ = text == "true"    ? ReadOnly::kTrue
-                   : text == "false" ? ReadOnly::kFalse
-                                     : ReadOnly::kUnknown;
+  switch (tape.type(value)) {
+    case '"': {
+      const std::string_view text = tape.String(value);
+      hot_text_[i] = text;
+      if (field == HotField::kReadOnly) {
+        read_only_ = text == "true"    ? ReadOnly::kTrue
+                     : text == "false" ? ReadOnly::kFalse
+                                       : ReadOnly::kUnknown;
+      }
+      return;
     }
-    return;
+    case 't':
+    case 'f':
+      if (field == HotField::kReadOnly) {
+        const bool flag = tape.type(value) == 't';
+        hot_text_[i] = flag ? "true" : "false";
+        read_only_ = flag ? ReadOnly::kTrue : ReadOnly::kFalse;
+        return;
+      }
+      break;
+    case 'n':
+      hot_null_ |= Bit(field);
+      return;
+    default:
+      break;
   }
-  bool flag = false;
-  if (field == HotField::kReadOnly && value.get(flag) == simdjson::SUCCESS) {
-    hot_text_[i] = flag ? "true" : "false";
-    read_only_ = flag ? ReadOnly::kTrue : ReadOnly::kFalse;
-    return;
-  }
-  if (!value.is_null()) {
-    flags_ |= kFlagPartial;  // Present with the wrong type: matches nothing that needs it.
-  }
+  flags_ |= kFlagPartial;  // Present with the wrong type: matches nothing that needs it.
 }
 
-void Event::ExtractUserIdentity(element identity) {
-  simdjson::dom::object object;
-  if (identity.get(object) != simdjson::SUCCESS) {
-    flags_ |= kFlagPartial;
+void Event::ExtractUserIdentity(const TapeView& tape, size_t identity) {
+  if (tape.type(identity) != '{') {
+    flags_ |= kFlagPartial;  // null included: who made the call is unknown
     return;
   }
-  for (simdjson::dom::key_value_pair field : object) {
-    const HotField hot = FindKey(kIdentityKeys, field.key);
+  tape.ForEachField(identity, [&](std::string_view key, size_t value) {
+    const HotField hot = FindKey(kIdentityKeys, key);
     if (hot != HotField::kNone) {
-      SetHot(hot, field.value);
-    } else if (field.key == "sessionContext") {
-      element issuer_arn;
-      if (field.value.at_pointer("/sessionIssuer/arn").get(issuer_arn) == simdjson::SUCCESS) {
-        SetHot(HotField::kSessionIssuerArn, issuer_arn);
+      SetHot(tape, hot, value);
+    } else if (key == "sessionContext" && tape.type(value) == '{') {
+      const size_t issuer = tape.Field(value, "sessionIssuer");
+      if (issuer != 0 && tape.type(issuer) == '{') {
+        const size_t arn = tape.Field(issuer, "arn");
+        if (arn != 0) {
+          SetHot(tape, HotField::kSessionIssuerArn, arn);
+        }
       }
+    }
+    return false;
+  });
+}
+
+void Event::ExtractInsightFields(const TapeView& tape, size_t details) {
+  // Insights keep the API they describe under insightDetails (FORMATS.md §2).
+  flags_ |= kFlagInsight;
+  if (details == 0 || tape.type(details) != '{') {
+    return;
+  }
+  for (const HotField field : {HotField::kEventName, HotField::kEventSource}) {
+    const size_t value =
+        tape.Field(details, field == HotField::kEventName ? "eventName" : "eventSource");
+    if ((hot_present_ & Bit(field)) == 0 && value != 0) {
+      SetHot(tape, field, value);
+      from_insight_ |= Bit(field);
     }
   }
 }
 
 void Event::ExtractHotFields() {
-  simdjson::dom::object object;
-  if (record_.get(object) != simdjson::SUCCESS) {
+  if (!record_.is_object()) {
     flags_ |= kFlagPartial | kFlagTimeUnknown;
     return;
   }
-  element insight_details;
-  bool has_identity = false;
-  bool is_insight = false;
-  for (simdjson::dom::key_value_pair field : object) {
-    HotField hot = HotField::kNone;
-    switch (ClassifyTopLevelKey(field.key, hot)) {
-      case KeyRole::kHot:
-        SetHot(hot, field.value);
-        break;
-      case KeyRole::kIdentity:
-        has_identity = true;
-        has_identity_key_ = true;
-        ExtractUserIdentity(field.value);
-        break;
-      case KeyRole::kInsight:
-        is_insight = true;
-        insight_details = field.value;
-        break;
-      case KeyRole::kPayload:
-        if (IsOmittedMarker(field.value)) {
-          flags_ |= kFlagContentUnknown;
+  const TapeView tape(document_->document());
+  size_t insight_details = 0;
+  tape.ForEachField(
+      TapeIndexOf(document_->document(), record_), [&](std::string_view key, size_t value) {
+        HotField hot = HotField::kNone;
+        // An if chain, hot fields first: a switch here compiles to an indirect jump that the
+        // predictor misses on almost every record.
+        const KeyRole role = ClassifyTopLevelKey(key, hot);
+        if (role == KeyRole::kHot) {
+          SetHot(tape, hot, value);
+        } else if (role == KeyRole::kIdentity) {
+          has_identity_key_ = true;
+          ExtractUserIdentity(tape, value);
+        } else if (role == KeyRole::kPayload) {
+          if (IsOmittedMarker(tape, value)) {
+            flags_ |= kFlagContentUnknown;
+          }
+        } else if (role == KeyRole::kVersion) {
+          has_version_key_ = true;
+        } else if (role == KeyRole::kInsight) {
+          insight_details = value;
+        } else if (role == KeyRole::kS3) {
+          // S3 event notifications share the Records shape.
+          has_s3_schema_ = tape.type(value) == '{' && tape.Field(value, "s3SchemaVersion") != 0;
         }
-        break;
-      case KeyRole::kVersion:
-        has_version_key_ = true;
-        break;
-      case KeyRole::kS3:
-        // S3 event notifications share the Records shape and carry s3.s3SchemaVersion.
-        has_s3_schema_ = field.value.at_key("s3SchemaVersion").error() == simdjson::SUCCESS;
-        break;
-      case KeyRole::kOther:
-        break;
-    }
-  }
-  if (hot(HotField::kEventType) == "AwsCloudTrailInsight" || is_insight) {
-    // Insights keep the API they describe under insightDetails (FORMATS.md §2).
-    flags_ |= kFlagInsight;
-    element value;
-    if (is_insight && (hot_present_ & Bit(HotField::kEventName)) == 0 &&
-        insight_details.at_key("eventName").get(value) == simdjson::SUCCESS) {
-      SetHot(HotField::kEventName, value);
-    }
-    if (is_insight && (hot_present_ & Bit(HotField::kEventSource)) == 0 &&
-        insight_details.at_key("eventSource").get(value) == simdjson::SUCCESS) {
-      SetHot(HotField::kEventSource, value);
-    }
+        return false;
+      });
+  if (insight_details != 0 || hot(HotField::kEventType) == "AwsCloudTrailInsight") {
+    ExtractInsightFields(tape, insight_details);
   }
   constexpr uint32_t kExpected = Bit(HotField::kEventTime) | Bit(HotField::kEventName) |
                                  Bit(HotField::kEventSource) | Bit(HotField::kEventId) |
                                  Bit(HotField::kAwsRegion);
   // A required field holding JSON null is as absent as a missing one (FORMATS.md §2); nulls in
   // optional fields (`errorCode: null` in exports) flag nothing.
-  uint32_t present = hot_present_ & kExpected;
-  for (size_t i = 0; i < kHotFieldCount; ++i) {
-    if ((present & (1u << i)) != 0 && hot_value_[i].is_null()) {
-      present &= ~(1u << i);
-    }
-  }
-  if (present != kExpected || (!has_identity && !has_flag(kFlagInsight))) {
+  const uint32_t present = hot_present_ & ~hot_null_ & kExpected;
+  if (present != kExpected || (!has_identity_key_ && !has_flag(kFlagInsight))) {
     flags_ |= kFlagPartial;
   }
   const std::optional<int64_t> time = ParseEventTime(hot(HotField::kEventTime));

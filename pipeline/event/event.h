@@ -18,6 +18,8 @@
 
 namespace trailhound::event {
 
+class TapeView;
+
 // Metadata of the envelope an event arrived in, kept beside the record.
 enum class EnvelopeKind : uint8_t {
   kBare,            // a record on its own (a file, a line, a message)
@@ -104,8 +106,9 @@ class Event {
 
  private:
   void ExtractHotFields();
-  void ExtractUserIdentity(simdjson::dom::element identity);
-  void SetHot(HotField field, simdjson::dom::element value);
+  void ExtractUserIdentity(const TapeView& tape, size_t identity);
+  void ExtractInsightFields(const TapeView& tape, size_t details);
+  void SetHot(const TapeView& tape, HotField field, size_t value);
   void DeriveEventId();
 
   std::shared_ptr<const ParsedJson> document_;
@@ -114,8 +117,9 @@ class Event {
   std::shared_ptr<const EventBridgeMeta> eventbridge_;
   std::unique_ptr<std::string> derived_id_;  // heap, so hot_text_ survives moves
   std::array<std::string_view, kHotFieldCount> hot_text_{};
-  std::array<simdjson::dom::element, kHotFieldCount> hot_value_{};
-  uint32_t hot_present_ = 0;  // bit per HotField
+  uint32_t hot_present_ = 0;   // bit per HotField: the record has it, whatever its type
+  uint32_t hot_null_ = 0;      // bit per HotField: present as JSON null
+  uint32_t from_insight_ = 0;  // bit per HotField: taken from insightDetails
   int64_t event_time_ns_ = 0;
   uint32_t flags_ = 0;
   EnvelopeKind envelope_ = EnvelopeKind::kBare;

@@ -15,8 +15,11 @@ simdjson::error_code ParsedJson::Parse(simdjson::dom::parser& parser, std::strin
   return error;
 }
 
-simdjson::error_code ParsedJson::ParseInPlace(simdjson::dom::parser& parser,
-                                              std::string_view bytes) {
+simdjson::error_code ParsedJson::ParseInPlace(simdjson::dom::parser& parser, std::string_view bytes,
+                                              bool padded) {
+  if (padded) {
+    return parser.parse_into_document(document_, bytes.data(), bytes.size(), false).get(root_);
+  }
   if (bytes.size() + simdjson::SIMDJSON_PADDING > capacity_ || !bytes_) {
     capacity_ = bytes.size() + bytes.size() / 4 + simdjson::SIMDJSON_PADDING;
     bytes_.reset(new char[capacity_]);

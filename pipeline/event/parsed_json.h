@@ -20,13 +20,16 @@ class ParsedJson {
   static simdjson::error_code Parse(simdjson::dom::parser& parser, std::string_view bytes,
                                     std::shared_ptr<const ParsedJson>& out);
 
-  // Copies `bytes` into this object's padded buffer and parses them, reusing the buffer and
-  // the document's memory when they are large enough.
-  // REQUIRES: no Event refers to this object any more.
-  simdjson::error_code ParseInPlace(simdjson::dom::parser& parser, std::string_view bytes);
+  // Parses `bytes` into this object's document, reusing its memory when large enough. When
+  // `padded`, the bytes are parsed where they are; otherwise they are first copied into this
+  // object's padded buffer. Either way the document owns every string it holds afterwards.
+  // REQUIRES: no Event refers to this object any more; when `padded`, SIMDJSON_PADDING
+  // readable bytes follow `bytes`.
+  simdjson::error_code ParseInPlace(simdjson::dom::parser& parser, std::string_view bytes,
+                                    bool padded = false);
 
   simdjson::dom::element root() const { return root_; }
-  std::string_view bytes() const { return {bytes_.get(), size_}; }
+  const simdjson::dom::document& document() const { return document_; }
   // Bytes held by the buffer and the document, for the pool's budget.
   size_t capacity_bytes() const { return capacity_ + document_.capacity() * 9; }
 

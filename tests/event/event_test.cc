@@ -96,6 +96,40 @@ bool IsLowerHex(std::string_view text) {
   return true;
 }
 
+TEST(Event, KeysThatDifferFromAHotFieldByOneByteAreNotHotFields) {
+  // Hot keys are recognised by 8-byte words of the key (first, second, last); a key that
+  // differs in any of those words, or in length, must not be taken for the hot field.
+  struct Row {
+    const char* key;
+  };
+  const Row rows[] = {
+      {"eventNamE"},
+      {"EventName"},
+      {"eventName "},
+      {"eventNam"},
+      {"eventTimes"},
+      {"recipientAccountIx"},
+      {"recipientAccountId2"},
+      {"rEcipientAccountId"},
+      {"recipientXccountId"},
+      {"sourceIPAddresS"},
+      {"eventI"},
+      {"eventIDs"},
+  };
+  for (const Row& row : rows) {
+    SCOPED_TRACE(row.key);
+    const std::string json = std::string(R"({"eventTime":"2023-07-10T11:45:01Z",")") + row.key +
+                             R"(":"decoy","eventSource":"s3.amazonaws.com"})";
+    const Event event = MakeEvent(json);
+    EXPECT_EQ(event.event_name(), "");
+    EXPECT_EQ(event.recipient_account_id(), "");
+    EXPECT_EQ(event.source_ip(), "");
+    EXPECT_EQ(event.hot(HotField::kEventId), std::string_view(event.event_id()));
+    EXPECT_TRUE(event.has_flag(kFlagDerivedId)) << "eventID must not be taken from " << row.key;
+    EXPECT_EQ(event.event_source(), "s3.amazonaws.com");
+  }
+}
+
 TEST(Event, ExtractsEveryHotFieldFromAFullRecord) {
   const Event event = MakeEvent(kFullRecord);
   struct Row {
