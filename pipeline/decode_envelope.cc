@@ -392,7 +392,9 @@ void Decoder::DecodeByScanning(std::string_view bytes, const Frame& frame,
     return;
   }
   const ScanMember* records = FindMember(members, "Records");
-  if (records != nullptr && bytes[records->value.begin] == '[') {
+  // A value cut short may begin at the very end of the input (`{"Records":`).
+  if (records != nullptr && records->value.begin < bytes.size() &&
+      bytes[records->value.begin] == '[') {
     ScanElements(bytes, records->value.begin, frame, StepKind::kRecords, sink);
     return;
   }

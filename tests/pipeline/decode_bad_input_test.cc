@@ -240,6 +240,16 @@ TEST(DecodeBadInput, TopLevelScalarIsNotCloudTrail) {
   }
 }
 
+TEST(DecodeBadInput, ContainerCutRightAfterItsKeyIsOneDeadLetter) {
+  // Found by fuzz_decode: the scanner's member value began at the end of the input.
+  for (const std::string input : {R"({"Records":)", R"({"Records": )", R"({"logEvents":)"}) {
+    SCOPED_TRACE(input);
+    const CollectingSink sink = DecodeWith(input);
+    EXPECT_TRUE(sink.events.empty());
+    EXPECT_THAT(sink.RejectReasons(), ElementsAre("malformed-json"));
+  }
+}
+
 TEST(DecodeBadInput, NdjsonWithABrokenFirstLineKeepsTheOtherLines) {
   // The first line cannot mark the input as NDJSON, so the good lines after it must.
   const std::string broken = R"({"eventID":"a","eventName":"x)";
