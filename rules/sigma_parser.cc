@@ -1,0 +1,593 @@
+// rules/sigma_parser.cc: YAML documents to SigmaDocuments. Every check that needs only the
+// document itself is here (required keys, duplicate keys, metadata, logsource, modifier names,
+// value types); what needs the whole rule set (duplicate ids, references) or compilation
+// (regexes, CIDRs, modifier combinations) comes after.
+#include "rules/sigma_parser.h"
+
+#include <algorithm>
+#include <array>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <system_error>
+
+namespace trailhound::rules {
+namespace {
+
+struct ModifierName {
+  std::string_view name;
+  Modifier modifier;
+};
+
+constexpr std::array<ModifierName, 34> kModifierNames = {{
+    {"contains", Modifier::kContains},
+    {"startswith", Modifier::kStartsWith},
+    {"endswith", Modifier::kEndsWith},
+    {"all", Modifier::kAll},
+    {"cased", Modifier::kCased},
+    {"re", Modifier::kRe},
+    {"i", Modifier::kReIgnoreCase},
+    {"ignorecase", Modifier::kReIgnoreCase},
+    {"m", Modifier::kReMultiline},
+    {"multiline", Modifier::kReMultiline},
+    {"s", Modifier::kReDotAll},
+    {"dotall", Modifier::kReDotAll},
+    {"cidr", Modifier::kCidr},
+    {"base64", Modifier::kBase64},
+    {"base64offset", Modifier::kBase64Offset},
+    {"utf16le", Modifier::kUtf16Le},
+    {"wide", Modifier::kUtf16Le},
+    {"utf16be", Modifier::kUtf16Be},
+    {"utf16", Modifier::kUtf16},
+    {"windash", Modifier::kWindash},
+    {"exists", Modifier::kExists},
+    {"fieldref", Modifier::kFieldRef},
+    {"gt", Modifier::kGt},
+    {"gte", Modifier::kGte},
+    {"lt", Modifier::kLt},
+    {"lte", Modifier::kLte},
+    {"neq", Modifier::kNeq},
+    {"minute", Modifier::kMinute},
+    {"hour", Modifier::kHour},
+    {"day", Modifier::kDay},
+    {"week", Modifier::kWeek},
+    {"month", Modifier::kMonth},
+    {"year", Modifier::kYear},
+    {"expand", Modifier::kExpand},
+}};
+
+size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) {
+    row[j] = j;
+  }
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+bool IsIdentifierChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '-';
+}
+
+bool IsUuid(std::string_view id) {
+  if (id.size() != 36) {
+    return false;
+  }
+  for (size_t i = 0; i < id.size(); ++i) {
+    const char c = id[i];
+    const bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    if ((i == 8 || i == 13 || i == 18 || i == 23) ? c != '-' : !hex) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool OneOf(std::string_view value, std::initializer_list<std::string_view> allowed) {
+  return std::find(allowed.begin(), allowed.end(), value) != allowed.end();
+}
+
+// yaml-cpp recurses per nesting level; hostile input could exhaust the stack before it
+// returns. Flow brackets are the cheap way to nest deeply, so they are counted first.
+constexpr int kMaxFlowNesting = 256;
+
+bool FlowNestingTooDeep(std::string_view text) {
+  int depth = 0;
+  char quote = 0;
+  for (char c : text) {
+    if (quote != 0) {
+      quote = c == quote ? 0 : quote;
+      continue;
+    }
+    if (c == '"' || c == '\'') {
+      quote = c;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxFlowNesting) {
+        return true;
+      }
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    } else if (c == '\n') {
+      quote = 0;  // an unbalanced quote on one line must not hide the rest
+    }
+  }
+  return false;
+}
+
+class DocumentParser {
+ public:
+  DocumentParser(const std::string& file, Diagnostics& diagnostics)
+      : file_(file), diagnostics_(diagnostics) {}
+
+  SigmaDocument Parse(const YAML::Node& node) {
+    SigmaDocument document;
+    document.node.reset(node);
+    document.location = LocationOf(node, file_);
+    const size_t first_diagnostic = diagnostics_.size();
+    CheckDuplicateKeys(node, 0);
+    if (node["action"]) {
+      diagnostics_.Error(LocationOf(node["action"], file_), "collection-action",
+                         "'action' collection documents (global/reset/repeat) are not supported; "
+                         "write each rule out in full");
+    } else if (node["correlation"]) {
+      document.kind = DocumentKind::kCorrelation;
+    } else if (node["filter"]) {
+      document.kind = DocumentKind::kFilter;
+    } else {
+      document.kind = DocumentKind::kDetection;
+      ParseDetectionRule(node, document.rule);
+    }
+    document.rule.location = document.location;
+    if (const YAML::Node title = node["title"]; title && title.IsScalar()) {
+      diagnostics_.SetRuleTitle(first_diagnostic, title.Scalar());
+    }
+    document.loaded = !HasErrorsSince(first_diagnostic);
+    return document;
+  }
+
+ private:
+  bool HasErrorsSince(size_t first) const {
+    for (size_t i = first; i < diagnostics_.size(); ++i) {
+      if (diagnostics_.items()[i].severity == Severity::kError) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  void CheckDuplicateKeys(const YAML::Node& node, int depth) {
+    if (depth > kMaxFlowNesting) {
+      return;  // FlowNestingTooDeep bounds flow nesting; block nesting this deep is absurd
+    }
+    if (node.IsMap()) {
+      std::vector<std::string> seen;
+      for (const auto& pair : node) {
+        if (pair.first.IsScalar()) {
+          const std::string& key = pair.first.Scalar();
+          if (std::find(seen.begin(), seen.end(), key) != seen.end()) {
+            diagnostics_.Error(LocationOf(pair.first, file_), "duplicate-key",
+                               "key '" + key + "' appears twice in this mapping; merge the two");
+          }
+          seen.push_back(key);
+        }
+        CheckDuplicateKeys(pair.second, depth + 1);
+      }
+    } else if (node.IsSequence()) {
+      for (const auto& item : node) {
+        CheckDuplicateKeys(item, depth + 1);
+      }
+    }
+  }
+
+  // A required or optional string-valued key; empty when absent.
+  std::string ReadString(const YAML::Node& parent, const char* key, bool required) {
+    const YAML::Node node = parent[key];
+    if (!node) {
+      if (required) {
+        diagnostics_.Error(LocationOf(parent, file_), "missing-key",
+                           std::string("the rule has no '") + key + "'; add it");
+      }
+      return {};
+    }
+    if (!node.IsScalar()) {
+      diagnostics_.Error(LocationOf(node, file_), "value-type",
+                         std::string("'") + key + "' must be a single string");
+      return {};
+    }
+    return node.Scalar();
+  }
+
+  void ParseDetectionRule(const YAML::Node& node, SigmaRule& rule) {
+    rule.title = ReadString(node, "title", true);
+    if (rule.title.size() > 256) {
+      diagnostics_.Error(LocationOf(node["title"], file_), "value-type",
+                         "title is longer than 256 characters");
+    }
+    rule.id = ReadString(node, "id", true);
+    if (!rule.id.empty() && !IsUuid(rule.id)) {
+      diagnostics_.Warning(LocationOf(node["id"], file_), "metadata",
+                           "id '" + rule.id + "' is not a UUID");
+    }
+    rule.name = ReadString(node, "name", false);
+    rule.author = ReadString(node, "author", false);
+    rule.description = ReadString(node, "description", false);
+    ParseStatusAndLevel(node, rule);
+    ParseTags(node, rule);
+    ParseLogsource(node, rule);
+    // yaml-cpp's Node::operator= assigns contents and throws on a missing node: rebind instead.
+    if (const YAML::Node tests = node["tests"]) {
+      rule.tests.reset(tests);
+    }
+    const YAML::Node detection = node["detection"];
+    if (!detection) {
+      diagnostics_.Error(LocationOf(node, file_), "missing-key",
+                         "the rule has no 'detection'; add it");
+      return;
+    }
+    if (!detection.IsMap()) {
+      diagnostics_.Error(LocationOf(detection, file_), "value-type",
+                         "'detection' must map search identifiers and 'condition'");
+      return;
+    }
+    ParseDetection(detection, rule);
+  }
+
+  void ParseStatusAndLevel(const YAML::Node& node, SigmaRule& rule) {
+    rule.status = ReadString(node, "status", false);
+    if (!rule.status.empty()) {
+      if (!OneOf(rule.status, {"stable", "test", "experimental", "deprecated", "unsupported"})) {
+        diagnostics_.Warning(LocationOf(node["status"], file_), "metadata",
+                             "status '" + rule.status + "' is not a Sigma status");
+      } else if (rule.status == "deprecated" || rule.status == "unsupported") {
+        diagnostics_.Warning(LocationOf(node["status"], file_), "metadata",
+                             "the rule is " + rule.status + "; it loads and runs anyway");
+      }
+    }
+    const std::string level = ReadString(node, "level", false);
+    if (level.empty()) {
+      diagnostics_.Warning(LocationOf(node, file_), "metadata",
+                           "no 'level'; alerts are sent as 'medium'");
+    } else if (!OneOf(level, {"informational", "low", "medium", "high", "critical"})) {
+      diagnostics_.Warning(LocationOf(node["level"], file_), "metadata",
+                           "level '" + level + "' is not a Sigma level; using 'medium'");
+    } else {
+      rule.level = level;
+    }
+  }
+
+  void ParseTags(const YAML::Node& node, SigmaRule& rule) {
+    const YAML::Node tags = node["tags"];
+    if (!tags) {
+      return;
+    }
+    if (!tags.IsSequence()) {
+      diagnostics_.Error(LocationOf(tags, file_), "value-type", "'tags' must be a list");
+      return;
+    }
+    for (const YAML::Node& tag : tags) {
+      if (tag.IsScalar()) {
+        rule.tags.push_back(tag.Scalar());
+      }
+    }
+  }
+
+  void ParseLogsource(const YAML::Node& node, SigmaRule& rule) {
+    const YAML::Node logsource = node["logsource"];
+    if (!logsource) {
+      diagnostics_.Error(LocationOf(node, file_), "missing-key",
+                         "the rule has no 'logsource'; CloudTrail rules use {product: aws, "
+                         "service: cloudtrail}");
+      return;
+    }
+    if (!logsource.IsMap()) {
+      diagnostics_.Error(LocationOf(logsource, file_), "value-type", "'logsource' must be a map");
+      return;
+    }
+    rule.logsource.product = ReadString(logsource, "product", false);
+    rule.logsource.service = ReadString(logsource, "service", false);
+    rule.logsource.category = ReadString(logsource, "category", false);
+    rule.logsource.applies =
+        rule.logsource.product == "aws" &&
+        (rule.logsource.service.empty() || rule.logsource.service == "cloudtrail") &&
+        rule.logsource.category.empty();
+    if (!rule.logsource.applies) {
+      diagnostics_.Warning(LocationOf(logsource, file_), "foreign-logsource",
+                           "logsource is not aws/cloudtrail: the rule loads but never matches");
+    }
+  }
+
+  void ParseDetection(const YAML::Node& detection, SigmaRule& rule) {
+    bool has_condition = false;
+    for (const auto& pair : detection) {
+      const std::string key = pair.first.Scalar();
+      const SourceLocation where = LocationOf(pair.first, file_);
+      if (key == "condition") {
+        has_condition = true;
+        ParseConditionTexts(pair.second, rule);
+      } else if (key == "timeframe") {
+        diagnostics_.Error(where, "legacy-aggregation",
+                           "legacy aggregation ('timeframe'): write a correlation rule (SIGMA.md "
+                           "§13) with 'timespan' instead");
+      } else if (key.empty() || !std::all_of(key.begin(), key.end(), IsIdentifierChar)) {
+        diagnostics_.Error(where, "condition-syntax",
+                           "search identifier '" + key + "' may use only A-Z a-z 0-9 _ -");
+      } else {
+        SearchIdentifier identifier;
+        identifier.name = key;
+        identifier.location = where;
+        if (ParseSearchIdentifier(pair.second, identifier)) {
+          rule.identifiers.push_back(std::move(identifier));
+        }
+      }
+    }
+    if (!has_condition) {
+      diagnostics_.Error(LocationOf(detection, file_), "missing-key",
+                         "'detection' has no 'condition'; add one, e.g. 'condition: selection'");
+    }
+  }
+
+  void ParseConditionTexts(const YAML::Node& node, SigmaRule& rule) {
+    if (node.IsScalar()) {
+      rule.conditions.push_back(node.Scalar());
+      rule.condition_locations.push_back(LocationOf(node, file_));
+      return;
+    }
+    if (node.IsSequence() && node.size() > 0) {
+      for (const YAML::Node& item : node) {
+        if (!item.IsScalar()) {
+          diagnostics_.Error(LocationOf(item, file_), "condition-syntax",
+                             "each condition of a list must be a string");
+          continue;
+        }
+        rule.conditions.push_back(item.Scalar());
+        rule.condition_locations.push_back(LocationOf(item, file_));
+      }
+      return;
+    }
+    diagnostics_.Error(LocationOf(node, file_), "condition-syntax",
+                       "'condition' must be a string or a list of strings");
+  }
+
+  bool ParseSearchIdentifier(const YAML::Node& node, SearchIdentifier& identifier) {
+    if (node.IsMap()) {
+      if (node.size() == 0) {
+        diagnostics_.Error(identifier.location, "value-type",
+                           "selection '" + identifier.name + "' is empty");
+        return false;
+      }
+      identifier.alternatives.push_back(ParseMapItems(node));
+      return true;
+    }
+    if (!node.IsSequence() || node.size() == 0) {
+      diagnostics_.Error(identifier.location, "value-type",
+                         "selection '" + identifier.name +
+                             "' must be a map of fields or a list (of maps or keywords)");
+      return false;
+    }
+    DetectionItem keywords;
+    keywords.keyword = true;
+    keywords.location = LocationOf(node, file_);
+    for (const YAML::Node& element : node) {
+      if (element.IsMap()) {
+        identifier.alternatives.push_back(ParseMapItems(element));
+      } else if (element.IsScalar() || element.IsNull()) {
+        if (std::optional<SigmaValue> value = TypeScalar(element, file_, diagnostics_)) {
+          keywords.values.push_back(std::move(*value));
+        }
+      } else {
+        diagnostics_.Error(LocationOf(element, file_), "value-type",
+                           "a list inside a selection list is not Sigma");
+      }
+    }
+    if (!keywords.values.empty()) {
+      identifier.alternatives.push_back({std::move(keywords)});
+    }
+    return true;
+  }
+
+  std::vector<DetectionItem> ParseMapItems(const YAML::Node& map) {
+    std::vector<DetectionItem> items;
+    for (const auto& pair : map) {
+      DetectionItem item;
+      item.location = LocationOf(pair.first, file_);
+      const std::string key = pair.first.Scalar();
+      const size_t bar = key.find('|');
+      item.field = key.substr(0, bar);
+      item.keyword = item.field.empty();
+      if (bar != std::string::npos) {
+        ParseModifiers(std::string_view(key).substr(bar + 1), item);
+      }
+      ParseValues(pair.second, item);
+      items.push_back(std::move(item));
+    }
+    return items;
+  }
+
+  void ParseModifiers(std::string_view chain, DetectionItem& item) {
+    size_t start = 0;
+    while (start <= chain.size()) {
+      size_t bar = chain.find('|', start);
+      if (bar == std::string_view::npos) {
+        bar = chain.size();
+      }
+      const std::string_view name = chain.substr(start, bar - start);
+      const std::optional<Modifier> modifier = ModifierByName(name);
+      if (!modifier.has_value()) {
+        std::string message = "'" + std::string(name) + "' is not a Sigma modifier";
+        const std::string_view suggestion = ClosestModifierName(name);
+        if (!suggestion.empty()) {
+          message += "; did you mean '" + std::string(suggestion) + "'?";
+        }
+        diagnostics_.Error(item.location, "unknown-modifier", std::move(message));
+      } else {
+        if (*modifier != Modifier::kBase64 &&
+            std::find(item.modifiers.begin(), item.modifiers.end(), *modifier) !=
+                item.modifiers.end()) {
+          diagnostics_.Warning(item.location, "repeated-modifier",
+                               "modifier '" + std::string(name) + "' is given twice");
+        }
+        item.modifiers.push_back(*modifier);
+      }
+      start = bar + 1;
+    }
+  }
+
+  void ParseValues(const YAML::Node& node, DetectionItem& item) {
+    if (node.IsScalar() || node.IsNull()) {
+      if (std::optional<SigmaValue> value = TypeScalar(node, file_, diagnostics_)) {
+        item.values.push_back(std::move(*value));
+      }
+      return;
+    }
+    if (!node.IsSequence()) {
+      diagnostics_.Error(LocationOf(node, file_), "value-type",
+                         "a field's value must be a scalar or a list of scalars, not a map");
+      return;
+    }
+    if (node.size() == 0) {
+      SigmaValue null_value;  // `F: []` means `F: null`
+      null_value.location = LocationOf(node, file_);
+      item.values.push_back(std::move(null_value));
+      return;
+    }
+    bool has_null = false;
+    for (const YAML::Node& element : node) {
+      if (!element.IsScalar() && !element.IsNull()) {
+        diagnostics_.Error(LocationOf(element, file_), "value-type",
+                           "a value list may hold only scalars");
+        continue;
+      }
+      if (std::optional<SigmaValue> value = TypeScalar(element, file_, diagnostics_)) {
+        has_null |= value->kind == ValueKind::kNull;
+        item.values.push_back(std::move(*value));
+      }
+    }
+    if (has_null && item.values.size() > 1) {
+      diagnostics_.Warning(item.location, "null-in-list",
+                           "null mixed into a value list is one of the alternatives");
+    }
+  }
+
+  const std::string& file_;
+  Diagnostics& diagnostics_;
+};
+
+bool EndsWith(const std::string& s, std::string_view suffix) {
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix.data(), suffix.size()) == 0;
+}
+
+bool IsRuleFileName(const std::string& name) {
+  return (EndsWith(name, ".yml") || EndsWith(name, ".yaml")) && !EndsWith(name, ".tests.yml");
+}
+
+}  // namespace
+
+std::optional<Modifier> ModifierByName(std::string_view name) {
+  for (const ModifierName& entry : kModifierNames) {
+    if (entry.name == name) {
+      return entry.modifier;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string_view ClosestModifierName(std::string_view name) {
+  std::string_view best;
+  size_t best_distance = 3;  // farther than two edits is no suggestion
+  for (const ModifierName& entry : kModifierNames) {
+    const size_t distance = EditDistance(name, entry.name);
+    if (distance < best_distance) {
+      best = entry.name;
+      best_distance = distance;
+    }
+  }
+  return best;
+}
+
+std::vector<std::string> ListRuleFiles(const std::vector<std::string>& paths,
+                                       Diagnostics& diagnostics) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> files;
+  for (const std::string& path : paths) {
+    std::error_code ec;
+    if (fs::is_directory(path, ec)) {
+      std::vector<std::string> found;
+      for (fs::recursive_directory_iterator it(path, ec), end; !ec && it != end; it.increment(ec)) {
+        if (it->is_regular_file(ec) && IsRuleFileName(it->path().filename().string())) {
+          found.push_back(it->path().string());
+        }
+      }
+      std::sort(found.begin(), found.end());
+      files.insert(files.end(), found.begin(), found.end());
+    } else if (fs::exists(path, ec)) {
+      files.push_back(path);
+    } else {
+      diagnostics.Error(SourceLocation{path, 0, 0}, "yaml-syntax", "no such file or directory");
+    }
+  }
+  return files;
+}
+
+std::vector<SigmaDocument> ParseRuleText(std::string_view text, const std::string& file,
+                                         Diagnostics& diagnostics) {
+  if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") {
+    text.remove_prefix(3);  // a UTF-8 byte-order mark is ignored (§1)
+  }
+  if (FlowNestingTooDeep(text)) {
+    diagnostics.Error(SourceLocation{file, 0, 0}, "yaml-syntax",
+                      "brackets nest deeper than " + std::to_string(kMaxFlowNesting) + " levels");
+    return {};
+  }
+  std::vector<YAML::Node> nodes;
+  try {
+    nodes = YAML::LoadAll(std::string(text));
+  } catch (const YAML::Exception& error) {
+    const SourceLocation where =
+        error.mark.is_null() ? SourceLocation{file, 0, 0}
+                             : SourceLocation::FromYaml(file, error.mark.line, error.mark.column);
+    diagnostics.Error(where, "yaml-syntax", error.msg);
+    return {};
+  }
+  std::vector<SigmaDocument> documents;
+  DocumentParser parser(file, diagnostics);
+  for (const YAML::Node& node : nodes) {
+    if (node.IsNull()) {
+      continue;  // an empty document between `---` separators
+    }
+    if (!node.IsMap()) {
+      diagnostics.Error(LocationOf(node, file), "yaml-syntax",
+                        "a Sigma document must be a mapping of keys");
+      continue;
+    }
+    try {
+      documents.push_back(parser.Parse(node));
+    } catch (const YAML::Exception& error) {
+      diagnostics.Error(SourceLocation::FromYaml(file, error.mark.line, error.mark.column),
+                        "yaml-syntax", error.msg);
+    }
+  }
+  return documents;
+}
+
+std::vector<SigmaDocument> ParseRuleFile(const std::string& file, Diagnostics& diagnostics) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    diagnostics.Error(SourceLocation{file, 0, 0}, "yaml-syntax", "cannot read the file");
+    return {};
+  }
+  std::ostringstream content;
+  content << in.rdbuf();
+  return ParseRuleText(content.str(), file, diagnostics);
+}
+
+}  // namespace trailhound::rules
