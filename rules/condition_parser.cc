@@ -87,9 +87,10 @@ bool GlobMatches(std::string_view pattern, std::string_view name) {
   return p == pattern.size();
 }
 
+// Messages build strings as std::string + std::string: GCC 12 at -O2 misreports
+// "literal" + std::string&& (an insert at 0) as -Wrestrict.
 std::string Quoted(const Token& token) {
-  return token.kind == TokenKind::kEnd ? "the end of the condition"
-                                       : "'" + std::string(token.text) + "'";
+  return token.kind == TokenKind::kEnd ? "the end of the condition" : Quote(token.text);
 }
 
 // `and`, `or`, `not`, `of`: never an operand or a pattern.
@@ -262,8 +263,9 @@ class Parser {
       return Keyword::kNone;
     }
     Error(offset, "uppercase-operator",
-          "'" + std::string(word) + "' is an operator in the wrong case; Sigma operators are " +
-              "lower case: write '" + lower + "'");
+          Quote(word) +
+              " is an operator in the wrong case; Sigma operators are lower case: write " +
+              Quote(lower));
     return keyword;
   }
 
@@ -339,8 +341,7 @@ class Parser {
       return SyntaxError(word.offset, "'*' is only allowed in a pattern after '1 of' or 'all of'");
     }
     Error(word.offset, "undefined-identifier",
-          "'" + std::string(word.text) + "' is not a search identifier of this rule" +
-              DefinedIdentifiersHint());
+          Quote(word.text) + " is not a search identifier of this rule" + DefinedIdentifiersHint());
     return terms_.Selection(0);  // stands in so parsing can go on
   }
 
@@ -397,8 +398,8 @@ class Parser {
     }
     if (operands.empty()) {
       diags_.Warning(At(quantifier.offset), "empty-selector",
-                     "'" + std::string(quantifier.text) + " of " + std::string(pattern.text) +
-                         "' selects no search identifier; the term is ignored");
+                     Quote(std::string(quantifier.text) + " of " + std::string(pattern.text)) +
+                         " selects no search identifier; the term is ignored");
       return kDropped;
     }
     return terms_.Combine(any ? Kind::kOr : Kind::kAnd, operands);
@@ -461,7 +462,7 @@ void Describe(std::span<const ConditionNode> nodes, uint32_t index,
   const ConditionNode& node = nodes[index];
   if (node.kind == Kind::kSelection) {
     out += node.first < identifiers.size() ? identifiers[node.first]
-                                           : "#" + std::to_string(node.first);
+                                           : std::string("#") + std::to_string(node.first);
     return;
   }
   out += node.kind == Kind::kAnd ? "and(" : node.kind == Kind::kOr ? "or(" : "not(";

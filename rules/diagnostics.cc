@@ -3,6 +3,15 @@
 
 namespace trailhound::rules {
 
+std::string Quote(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + 2);
+  out += '\'';
+  out.append(text);
+  out += '\'';
+  return out;
+}
+
 std::string Diagnostic::ToString() const {
   std::string out = location.file.empty() ? std::string("<input>") : location.file;
   if (location.line > 0) {

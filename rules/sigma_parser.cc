@@ -128,14 +128,16 @@ class DocumentParser {
   DocumentParser(const std::string& file, Diagnostics& diagnostics)
       : file_(file), diagnostics_(diagnostics) {}
 
-  SigmaDocument Parse(const YAML::Node& node) {
+  // `line_offset`: lines of the file before this document's text.
+  SigmaDocument Parse(const YAML::Node& node, int line_offset) {
+    line_offset_ = line_offset;
     SigmaDocument document;
     document.node.reset(node);
-    document.location = LocationOf(node, file_);
+    document.location = Where(node, file_);
     const size_t first_diagnostic = diagnostics_.size();
     CheckDuplicateKeys(node, 0);
     if (node["action"]) {
-      diagnostics_.Error(LocationOf(node["action"], file_), "collection-action",
+      diagnostics_.Error(Where(node["action"], file_), "collection-action",
                          "'action' collection documents (global/reset/repeat) are not supported; "
                          "write each rule out in full");
     } else if (node["correlation"]) {
@@ -174,7 +176,7 @@ class DocumentParser {
         if (pair.first.IsScalar()) {
           const std::string& key = pair.first.Scalar();
           if (std::find(seen.begin(), seen.end(), key) != seen.end()) {
-            diagnostics_.Error(LocationOf(pair.first, file_), "duplicate-key",
+            diagnostics_.Error(Where(pair.first, file_), "duplicate-key",
                                "key '" + key + "' appears twice in this mapping; merge the two");
           }
           seen.push_back(key);
@@ -193,13 +195,13 @@ class DocumentParser {
     const YAML::Node node = parent[key];
     if (!node) {
       if (required) {
-        diagnostics_.Error(LocationOf(parent, file_), "missing-key",
+        diagnostics_.Error(Where(parent, file_), "missing-key",
                            std::string("the rule has no '") + key + "'; add it");
       }
       return {};
     }
     if (!node.IsScalar()) {
-      diagnostics_.Error(LocationOf(node, file_), "value-type",
+      diagnostics_.Error(Where(node, file_), "value-type",
                          std::string("'") + key + "' must be a single string");
       return {};
     }
@@ -209,12 +211,12 @@ class DocumentParser {
   void ParseDetectionRule(const YAML::Node& node, SigmaRule& rule) {
     rule.title = ReadString(node, "title", true);
     if (rule.title.size() > 256) {
-      diagnostics_.Error(LocationOf(node["title"], file_), "value-type",
+      diagnostics_.Error(Where(node["title"], file_), "value-type",
                          "title is longer than 256 characters");
     }
     rule.id = ReadString(node, "id", true);
     if (!rule.id.empty() && !IsUuid(rule.id)) {
-      diagnostics_.Warning(LocationOf(node["id"], file_), "metadata",
+      diagnostics_.Warning(Where(node["id"], file_), "metadata",
                            "id '" + rule.id + "' is not a UUID");
     }
     rule.name = ReadString(node, "name", false);
@@ -229,12 +231,11 @@ class DocumentParser {
     }
     const YAML::Node detection = node["detection"];
     if (!detection) {
-      diagnostics_.Error(LocationOf(node, file_), "missing-key",
-                         "the rule has no 'detection'; add it");
+      diagnostics_.Error(Where(node, file_), "missing-key", "the rule has no 'detection'; add it");
       return;
     }
     if (!detection.IsMap()) {
-      diagnostics_.Error(LocationOf(detection, file_), "value-type",
+      diagnostics_.Error(Where(detection, file_), "value-type",
                          "'detection' must map search identifiers and 'condition'");
       return;
     }
@@ -245,19 +246,19 @@ class DocumentParser {
     rule.status = ReadString(node, "status", false);
     if (!rule.status.empty()) {
       if (!OneOf(rule.status, {"stable", "test", "experimental", "deprecated", "unsupported"})) {
-        diagnostics_.Warning(LocationOf(node["status"], file_), "metadata",
+        diagnostics_.Warning(Where(node["status"], file_), "metadata",
                              "status '" + rule.status + "' is not a Sigma status");
       } else if (rule.status == "deprecated" || rule.status == "unsupported") {
-        diagnostics_.Warning(LocationOf(node["status"], file_), "metadata",
+        diagnostics_.Warning(Where(node["status"], file_), "metadata",
                              "the rule is " + rule.status + "; it loads and runs anyway");
       }
     }
     const std::string level = ReadString(node, "level", false);
     if (level.empty()) {
-      diagnostics_.Warning(LocationOf(node, file_), "metadata",
+      diagnostics_.Warning(Where(node, file_), "metadata",
                            "no 'level'; alerts are sent as 'medium'");
     } else if (!OneOf(level, {"informational", "low", "medium", "high", "critical"})) {
-      diagnostics_.Warning(LocationOf(node["level"], file_), "metadata",
+      diagnostics_.Warning(Where(node["level"], file_), "metadata",
                            "level '" + level + "' is not a Sigma level; using 'medium'");
     } else {
       rule.level = level;
@@ -270,7 +271,7 @@ class DocumentParser {
       return;
     }
     if (!tags.IsSequence()) {
-      diagnostics_.Error(LocationOf(tags, file_), "value-type", "'tags' must be a list");
+      diagnostics_.Error(Where(tags, file_), "value-type", "'tags' must be a list");
       return;
     }
     for (const YAML::Node& tag : tags) {
@@ -283,13 +284,13 @@ class DocumentParser {
   void ParseLogsource(const YAML::Node& node, SigmaRule& rule) {
     const YAML::Node logsource = node["logsource"];
     if (!logsource) {
-      diagnostics_.Error(LocationOf(node, file_), "missing-key",
+      diagnostics_.Error(Where(node, file_), "missing-key",
                          "the rule has no 'logsource'; CloudTrail rules use {product: aws, "
                          "service: cloudtrail}");
       return;
     }
     if (!logsource.IsMap()) {
-      diagnostics_.Error(LocationOf(logsource, file_), "value-type", "'logsource' must be a map");
+      diagnostics_.Error(Where(logsource, file_), "value-type", "'logsource' must be a map");
       return;
     }
     rule.logsource.product = ReadString(logsource, "product", false);
@@ -300,7 +301,7 @@ class DocumentParser {
         (rule.logsource.service.empty() || rule.logsource.service == "cloudtrail") &&
         rule.logsource.category.empty();
     if (!rule.logsource.applies) {
-      diagnostics_.Warning(LocationOf(logsource, file_), "foreign-logsource",
+      diagnostics_.Warning(Where(logsource, file_), "foreign-logsource",
                            "logsource is not aws/cloudtrail: the rule loads but never matches");
     }
   }
@@ -309,7 +310,7 @@ class DocumentParser {
     bool has_condition = false;
     for (const auto& pair : detection) {
       const std::string key = pair.first.Scalar();
-      const SourceLocation where = LocationOf(pair.first, file_);
+      const SourceLocation where = Where(pair.first, file_);
       if (key == "condition") {
         has_condition = true;
         ParseConditionTexts(pair.second, rule);
@@ -330,7 +331,7 @@ class DocumentParser {
       }
     }
     if (!has_condition) {
-      diagnostics_.Error(LocationOf(detection, file_), "missing-key",
+      diagnostics_.Error(Where(detection, file_), "missing-key",
                          "'detection' has no 'condition'; add one, e.g. 'condition: selection'");
     }
   }
@@ -338,22 +339,22 @@ class DocumentParser {
   void ParseConditionTexts(const YAML::Node& node, SigmaRule& rule) {
     if (node.IsScalar()) {
       rule.conditions.push_back(node.Scalar());
-      rule.condition_locations.push_back(LocationOf(node, file_));
+      rule.condition_locations.push_back(Where(node, file_));
       return;
     }
     if (node.IsSequence() && node.size() > 0) {
       for (const YAML::Node& item : node) {
         if (!item.IsScalar()) {
-          diagnostics_.Error(LocationOf(item, file_), "condition-syntax",
+          diagnostics_.Error(Where(item, file_), "condition-syntax",
                              "each condition of a list must be a string");
           continue;
         }
         rule.conditions.push_back(item.Scalar());
-        rule.condition_locations.push_back(LocationOf(item, file_));
+        rule.condition_locations.push_back(Where(item, file_));
       }
       return;
     }
-    diagnostics_.Error(LocationOf(node, file_), "condition-syntax",
+    diagnostics_.Error(Where(node, file_), "condition-syntax",
                        "'condition' must be a string or a list of strings");
   }
 
@@ -375,16 +376,17 @@ class DocumentParser {
     }
     DetectionItem keywords;
     keywords.keyword = true;
-    keywords.location = LocationOf(node, file_);
+    keywords.location = Where(node, file_);
     for (const YAML::Node& element : node) {
       if (element.IsMap()) {
         identifier.alternatives.push_back(ParseMapItems(element));
       } else if (element.IsScalar() || element.IsNull()) {
-        if (std::optional<SigmaValue> value = TypeScalar(element, file_, diagnostics_)) {
+        if (std::optional<SigmaValue> value =
+                TypeScalar(element, file_, diagnostics_, line_offset_)) {
           keywords.values.push_back(std::move(*value));
         }
       } else {
-        diagnostics_.Error(LocationOf(element, file_), "value-type",
+        diagnostics_.Error(Where(element, file_), "value-type",
                            "a list inside a selection list is not Sigma");
       }
     }
@@ -398,7 +400,7 @@ class DocumentParser {
     std::vector<DetectionItem> items;
     for (const auto& pair : map) {
       DetectionItem item;
-      item.location = LocationOf(pair.first, file_);
+      item.location = Where(pair.first, file_);
       const std::string key = pair.first.Scalar();
       const size_t bar = key.find('|');
       item.field = key.substr(0, bar);
@@ -422,7 +424,7 @@ class DocumentParser {
       const std::string_view name = chain.substr(start, bar - start);
       const std::optional<Modifier> modifier = ModifierByName(name);
       if (!modifier.has_value()) {
-        std::string message = "'" + std::string(name) + "' is not a Sigma modifier";
+        std::string message = Quote(name) + " is not a Sigma modifier";
         const std::string_view suggestion = ClosestModifierName(name);
         if (!suggestion.empty()) {
           message += "; did you mean '" + std::string(suggestion) + "'?";
@@ -443,30 +445,31 @@ class DocumentParser {
 
   void ParseValues(const YAML::Node& node, DetectionItem& item) {
     if (node.IsScalar() || node.IsNull()) {
-      if (std::optional<SigmaValue> value = TypeScalar(node, file_, diagnostics_)) {
+      if (std::optional<SigmaValue> value = TypeScalar(node, file_, diagnostics_, line_offset_)) {
         item.values.push_back(std::move(*value));
       }
       return;
     }
     if (!node.IsSequence()) {
-      diagnostics_.Error(LocationOf(node, file_), "value-type",
+      diagnostics_.Error(Where(node, file_), "value-type",
                          "a field's value must be a scalar or a list of scalars, not a map");
       return;
     }
     if (node.size() == 0) {
       SigmaValue null_value;  // `F: []` means `F: null`
-      null_value.location = LocationOf(node, file_);
+      null_value.location = Where(node, file_);
       item.values.push_back(std::move(null_value));
       return;
     }
     bool has_null = false;
     for (const YAML::Node& element : node) {
       if (!element.IsScalar() && !element.IsNull()) {
-        diagnostics_.Error(LocationOf(element, file_), "value-type",
+        diagnostics_.Error(Where(element, file_), "value-type",
                            "a value list may hold only scalars");
         continue;
       }
-      if (std::optional<SigmaValue> value = TypeScalar(element, file_, diagnostics_)) {
+      if (std::optional<SigmaValue> value =
+              TypeScalar(element, file_, diagnostics_, line_offset_)) {
         has_null |= value->kind == ValueKind::kNull;
         item.values.push_back(std::move(*value));
       }
@@ -477,9 +480,52 @@ class DocumentParser {
     }
   }
 
+  SourceLocation Where(const YAML::Node& node, const std::string& /*file*/) const {
+    return LocationOf(node, file_, line_offset_);
+  }
+
   const std::string& file_;
   Diagnostics& diagnostics_;
+  int line_offset_ = 0;
 };
+
+struct DocumentText {
+  std::string text;
+  int first_line = 0;  // 0-based line of the file where `text` starts
+};
+
+// A line `---` or `...` (alone or followed by blanks or content) at column 0 separates
+// documents; YAML forbids such a line inside any scalar, so the split is exact. We split
+// ourselves because yaml-cpp 0.7's LoadAll loops forever on a stray ',' (jbeder/yaml-cpp#1040,
+// fixed upstream after the version Debian ships), while Load of one document does not.
+std::vector<DocumentText> SplitDocuments(std::string_view text) {
+  std::vector<DocumentText> documents(1);
+  int line = 0;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) {
+      end = text.size();
+    }
+    std::string_view content = text.substr(start, end - start);
+    const bool marker =
+        content.size() >= 3 && (content.substr(0, 3) == "---" || content.substr(0, 3) == "...") &&
+        (content.size() == 3 || content[3] == ' ' || content[3] == '\t' || content[3] == '\r');
+    if (marker) {
+      documents.push_back(DocumentText{{}, line});
+      // Keep what follows the marker on its line, at its column (`--- {a: 1}`).
+      documents.back().text = std::string(3, ' ');
+      documents.back().text.append(content.substr(3));
+      documents.back().text += '\n';
+    } else {
+      documents.back().text.append(content);
+      documents.back().text += '\n';
+    }
+    start = end + 1;
+    ++line;
+  }
+  return documents;
+}
 
 bool EndsWith(const std::string& s, std::string_view suffix) {
   return s.size() >= suffix.size() &&
@@ -548,32 +594,34 @@ std::vector<SigmaDocument> ParseRuleText(std::string_view text, const std::strin
                       "brackets nest deeper than " + std::to_string(kMaxFlowNesting) + " levels");
     return {};
   }
-  std::vector<YAML::Node> nodes;
-  try {
-    nodes = YAML::LoadAll(std::string(text));
-  } catch (const YAML::Exception& error) {
-    const SourceLocation where =
-        error.mark.is_null() ? SourceLocation{file, 0, 0}
-                             : SourceLocation::FromYaml(file, error.mark.line, error.mark.column);
-    diagnostics.Error(where, "yaml-syntax", error.msg);
-    return {};
-  }
   std::vector<SigmaDocument> documents;
   DocumentParser parser(file, diagnostics);
-  for (const YAML::Node& node : nodes) {
+  for (const DocumentText& chunk : SplitDocuments(text)) {
+    YAML::Node node;
+    try {
+      node = YAML::Load(chunk.text);
+    } catch (const YAML::Exception& error) {
+      const SourceLocation where =
+          error.mark.is_null() ? SourceLocation{file, chunk.first_line + 1, 0}
+                               : SourceLocation::FromYaml(file, error.mark.line + chunk.first_line,
+                                                          error.mark.column);
+      diagnostics.Error(where, "yaml-syntax", error.msg);
+      continue;  // the other documents of the file still load
+    }
     if (node.IsNull()) {
-      continue;  // an empty document between `---` separators
+      continue;  // an empty document between separators
     }
     if (!node.IsMap()) {
-      diagnostics.Error(LocationOf(node, file), "yaml-syntax",
+      diagnostics.Error(LocationOf(node, file, chunk.first_line), "yaml-syntax",
                         "a Sigma document must be a mapping of keys");
       continue;
     }
     try {
-      documents.push_back(parser.Parse(node));
+      documents.push_back(parser.Parse(node, chunk.first_line));
     } catch (const YAML::Exception& error) {
-      diagnostics.Error(SourceLocation::FromYaml(file, error.mark.line, error.mark.column),
-                        "yaml-syntax", error.msg);
+      diagnostics.Error(
+          SourceLocation::FromYaml(file, error.mark.line + chunk.first_line, error.mark.column),
+          "yaml-syntax", error.msg);
     }
   }
   return documents;

@@ -283,7 +283,7 @@ PlainScalar ResolvePlainScalar(std::string_view text) {
     value.kind = ValueKind::kBool;
     value.boolean = *flag;
   } else if (IsInfOrNan(text)) {
-    result.error = "'" + std::string(text) + "' is not a finite number; quote it to mean text";
+    result.error = Quote(text) + " is not a finite number; quote it to mean text";
     return result;
   } else if (IsTimestamp(text)) {
     result.error =
@@ -315,17 +315,17 @@ PlainScalar ResolvePlainScalar(std::string_view text) {
   return result;
 }
 
-SourceLocation LocationOf(const YAML::Node& node, const std::string& file) {
+SourceLocation LocationOf(const YAML::Node& node, const std::string& file, int line_offset) {
   const YAML::Mark mark = node.Mark();
   if (mark.is_null()) {
     return SourceLocation{file, 0, 0};
   }
-  return SourceLocation::FromYaml(file, mark.line, mark.column);
+  return SourceLocation::FromYaml(file, mark.line + line_offset, mark.column);
 }
 
 std::optional<SigmaValue> TypeScalar(const YAML::Node& node, const std::string& file,
-                                     Diagnostics& diagnostics) {
-  const SourceLocation location = LocationOf(node, file);
+                                     Diagnostics& diagnostics, int line_offset) {
+  const SourceLocation location = LocationOf(node, file, line_offset);
   if (node.IsNull()) {
     SigmaValue value;
     value.location = location;

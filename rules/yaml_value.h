@@ -39,10 +39,11 @@ PlainScalar ResolvePlainScalar(std::string_view text);
 
 // Types a YAML scalar node (quoted → string; plain → ResolvePlainScalar). On a refusal adds a
 // `value-type` error at the node and returns nullopt. REQUIRES: node.IsScalar() or IsNull().
+// `line_offset` is added to yaml-cpp's line (a document loaded from the middle of its file).
 std::optional<SigmaValue> TypeScalar(const YAML::Node& node, const std::string& file,
-                                     Diagnostics& diagnostics);
+                                     Diagnostics& diagnostics, int line_offset = 0);
 
-// The node's position as a 1-based SourceLocation.
-SourceLocation LocationOf(const YAML::Node& node, const std::string& file);
+// The node's position as a 1-based SourceLocation, `line_offset` lines further down.
+SourceLocation LocationOf(const YAML::Node& node, const std::string& file, int line_offset = 0);
 
 }  // namespace trailhound::rules

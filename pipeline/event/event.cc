@@ -16,11 +16,6 @@ namespace {
 using simdjson::dom::element;
 using simdjson::dom::element_type;
 
-struct TopLevelKey {
-  std::string_view name;
-  HotField field;
-};
-
 // What a top-level key of a record is to the extractor.
 enum class KeyRole : uint8_t { kOther, kHot, kIdentity, kInsight, kPayload, kVersion, kS3 };
 
@@ -125,20 +120,48 @@ KeyRole ClassifyTopLevelKey(std::string_view key, HotField& hot) {
   return known.role;
 }
 
-constexpr TopLevelKey kIdentityKeys[] = {
-    {"type", HotField::kUserType},           {"arn", HotField::kUserArn},
-    {"principalId", HotField::kPrincipalId}, {"accountId", HotField::kUserAccountId},
-    {"accessKeyId", HotField::kAccessKeyId},
-};
+// What a key of userIdentity is to the extractor. Every event has userIdentity, so its keys
+// are compared as words by length, as the top-level keys are, not with memcmp per candidate.
+enum class IdentityRole : uint8_t { kOther, kHot, kSessionContext };
 
-template <size_t N>
-HotField FindKey(const TopLevelKey (&table)[N], std::string_view key) {
-  for (const TopLevelKey& entry : table) {
-    if (entry.name.size() == key.size() && entry.name == key) {
-      return entry.field;
+// The words of the identity keys, computed at compile time.
+constexpr uint64_t kArn = Word("arn", 0);
+constexpr uint64_t kType = Word("type", 0);
+constexpr uint64_t kAccountId[2] = {Word("accountId", 0), Word("accountId", 8)};
+constexpr uint64_t kPrincipalId[2] = {Word("principalId", 0), Word("principalId", 8)};
+constexpr uint64_t kAccessKeyId[2] = {Word("accessKeyId", 0), Word("accessKeyId", 8)};
+constexpr uint64_t kSessionContext[2] = {Word("sessionContext", 0), Word("sessionContext", 8)};
+
+IdentityRole ClassifyIdentityKey(std::string_view key, HotField& hot) {
+  const uint64_t first = LoadWord(key, 0);
+  switch (key.size()) {
+    case 3:
+      hot = HotField::kUserArn;
+      return first == kArn ? IdentityRole::kHot : IdentityRole::kOther;
+    case 4:
+      hot = HotField::kUserType;
+      return first == kType ? IdentityRole::kHot : IdentityRole::kOther;
+    case 9:
+      hot = HotField::kUserAccountId;
+      return first == kAccountId[0] && LoadWord(key, 8) == kAccountId[1] ? IdentityRole::kHot
+                                                                         : IdentityRole::kOther;
+    case 11: {
+      const uint64_t second = LoadWord(key, 8);
+      if (first == kPrincipalId[0] && second == kPrincipalId[1]) {
+        hot = HotField::kPrincipalId;
+        return IdentityRole::kHot;
+      }
+      hot = HotField::kAccessKeyId;
+      return first == kAccessKeyId[0] && second == kAccessKeyId[1] ? IdentityRole::kHot
+                                                                   : IdentityRole::kOther;
     }
+    case 14:
+      return first == kSessionContext[0] && LoadWord(key, 8) == kSessionContext[1]
+                 ? IdentityRole::kSessionContext
+                 : IdentityRole::kOther;
+    default:
+      return IdentityRole::kOther;
   }
-  return HotField::kNone;
 }
 
 // CloudTrail replaces oversized sections with {"omitted": true, ...} (or "true"): a small
@@ -250,16 +273,27 @@ void Event::SetHot(const TapeView& tape, HotField field, size_t value) {
   flags_ |= kFlagPartial;  // Present with the wrong type: matches nothing that needs it.
 }
 
+// Most hot values are strings; they take this inline path, the rest SetHot's.
+inline void Event::SetHotFast(const TapeView& tape, HotField field, size_t value) {
+  if (tape.type(value) == '"' && field != HotField::kReadOnly) {
+    hot_present_ |= Bit(field);
+    hot_text_[static_cast<size_t>(field)] = tape.String(value);
+  } else {
+    SetHot(tape, field, value);
+  }
+}
+
 void Event::ExtractUserIdentity(const TapeView& tape, size_t identity) {
   if (tape.type(identity) != '{') {
     flags_ |= kFlagPartial;  // null included: who made the call is unknown
     return;
   }
   tape.ForEachField(identity, [&](std::string_view key, size_t value) {
-    const HotField hot = FindKey(kIdentityKeys, key);
-    if (hot != HotField::kNone) {
-      SetHot(tape, hot, value);
-    } else if (key == "sessionContext" && tape.type(value) == '{') {
+    HotField hot = HotField::kNone;
+    const IdentityRole role = ClassifyIdentityKey(key, hot);
+    if (role == IdentityRole::kHot) {
+      SetHotFast(tape, hot, value);
+    } else if (role == IdentityRole::kSessionContext && tape.type(value) == '{') {
       const size_t issuer = tape.Field(value, "sessionIssuer");
       if (issuer != 0 && tape.type(issuer) == '{') {
         const size_t arn = tape.Field(issuer, "arn");
@@ -302,7 +336,7 @@ void Event::ExtractHotFields() {
         // predictor misses on almost every record.
         const KeyRole role = ClassifyTopLevelKey(key, hot);
         if (role == KeyRole::kHot) {
-          SetHot(tape, hot, value);
+          SetHotFast(tape, hot, value);
         } else if (role == KeyRole::kIdentity) {
           has_identity_key_ = true;
           ExtractUserIdentity(tape, value);

@@ -109,6 +109,7 @@ class Event {
   void ExtractUserIdentity(const TapeView& tape, size_t identity);
   void ExtractInsightFields(const TapeView& tape, size_t details);
   void SetHot(const TapeView& tape, HotField field, size_t value);
+  void SetHotFast(const TapeView& tape, HotField field, size_t value);
   void DeriveEventId();
 
   std::shared_ptr<const ParsedJson> document_;

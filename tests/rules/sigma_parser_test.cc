@@ -2,6 +2,7 @@
 // owns, with its code and position (SIGMA.md §1-§5, §14; checklist items 1-5, 7, 12).
 #include "rules/sigma_parser.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <string>
 
@@ -229,6 +230,23 @@ TEST(SigmaParser, BrokenYamlIsOneErrorWithItsPositionAndNothingCrashes) {
   Diagnostics bom;
   EXPECT_EQ(ParseRuleText(std::string("\xEF\xBB\xBF") + kRule, "b.yml", bom).size(), 1u);
   EXPECT_EQ(bom.size(), 0u);
+}
+
+TEST(SigmaParser, StrayCommaDoesNotHangAndOtherDocumentsStillLoad) {
+  // yaml-cpp 0.7's LoadAll loops forever on these (jbeder/yaml-cpp#1040; found by fuzz_rules),
+  // so documents are split at their markers and loaded one by one.
+  for (const std::string bad : {",", "- a\n,", "\"x\" ,", ",se 1 of filter_main1_*(b"}) {
+    SCOPED_TRACE(bad);
+    Diagnostics diagnostics;
+    const std::string text = bad + "\n---\n" + kRule;
+    const std::vector<SigmaDocument> documents = ParseRuleText(text, "c.yml", diagnostics);
+    ASSERT_FALSE(documents.empty());
+    EXPECT_EQ(documents.back().rule.title, "AWS CloudTrail Stopped");
+    // kRule's condition is on its line 19; before it: the bad lines and the `---` line.
+    const int lines_before = static_cast<int>(std::count(bad.begin(), bad.end(), '\n')) + 2;
+    EXPECT_EQ(documents.back().rule.condition_locations[0].line, 19 + lines_before)
+        << "lines count the whole file";
+  }
 }
 
 TEST(SigmaParser, AllSigmaHqCloudTrailRulesParseWithoutErrors) {
