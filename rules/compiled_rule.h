@@ -1,0 +1,83 @@
+// rules/compiled_rule.h: a Sigma detection rule compiled for evaluation: every value prepared
+// at load (lower-cased patterns, RE2 programs, parsed networks), field paths resolved, the
+// condition a small tree. Immutable once built; any thread may evaluate it with its own
+// EvalScratch.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "pipeline/event/event.h"
+#include "pipeline/event/field_path.h"
+#include "rules/condition_parser.h"
+#include "rules/match_string.h"
+#include "rules/match_value.h"
+#include "rules/modifier_chain.h"
+#include "rules/sigma_rule.h"
+
+namespace trailhound::rules {
+
+// One value of an item with the alternatives it stands for (its expansions are OR-ed).
+struct CompiledValue {
+  enum class Kind : uint8_t { kNull, kNumber, kBool, kStrings, kRegex, kCidr, kCompare, kTime };
+  Kind kind = Kind::kNull;
+  double number = 0;                    // kNumber, kCompare
+  std::string number_text;              // kNumber: the decimal text a JSON string must equal
+  bool boolean = false;                 // kBool
+  int time_value = 0;                   // kTime
+  std::vector<StringPattern> patterns;  // kStrings
+  std::vector<RegexMatcher> regexes;    // kRegex (one)
+  std::vector<CidrMatcher> networks;    // kCidr (one)
+};
+
+// One `field|modifiers: values` (or keyword search) of a selection.
+struct CompiledItem {
+  event::FieldPath path;
+  bool keyword = false;
+  ModifierPlan plan;
+  std::vector<CompiledValue> values;  // OR-ed, or AND-ed when plan.all
+  event::FieldPath reference;         // fieldref target
+  bool exists = false;                // exists value
+};
+
+struct CompiledSelection {
+  std::string name;
+  std::vector<std::vector<CompiledItem>> alternatives;  // OR of ANDs
+};
+
+struct CompiledRule {
+  std::string file;
+  std::string id;
+  std::string name;
+  std::string title;
+  std::string level;
+  std::string status;
+  std::string author;
+  std::vector<std::string> tags;
+  bool applies = false;  // logsource is CloudTrail (§3)
+  std::vector<CompiledSelection> selections;
+  Condition condition;
+};
+
+struct CompileOptions {
+  Placeholders placeholders;  // sigma.placeholders for `expand`
+};
+
+// Compiles one parsed detection rule. Reports every problem it finds; nullopt when any is an
+// error (the rule is left out, the others load).
+std::optional<CompiledRule> CompileRule(const SigmaRule& rule, const std::string& file,
+                                        const CompileOptions& options, Diagnostics& diagnostics);
+
+// Scratch buffers one evaluating thread reuses, so evaluation allocates nothing per event.
+struct EvalScratch {
+  std::string text;
+  std::string lower;
+  std::string other_text;
+  std::string other_lower;
+};
+
+// True when the rule's condition holds for the event (SIGMA.md §6-§10).
+bool RuleMatches(const CompiledRule& rule, const event::Event& event, EvalScratch& scratch);
+
+}  // namespace trailhound::rules

@@ -1,0 +1,231 @@
+// rules/evaluate_rule.cc: a compiled rule against one event (SIGMA.md §6-§10). A field's
+// candidates are the non-null scalars of its value set plus the scalar leaves of objects in it
+// (§6); a value matches when one candidate does. Nothing here allocates once the scratch
+// buffers have grown.
+#include <cmath>
+
+#include "rules/compiled_rule.h"
+
+namespace trailhound::rules {
+namespace {
+
+using simdjson::dom::element;
+using simdjson::dom::element_type;
+
+// Calls visit(candidate) for each candidate of `path`; stops when visit returns true.
+template <typename Visit>
+bool AnyCandidate(element record, const event::FieldPath& path, Visit&& visit) {
+  return event::VisitValues(record, path, [&visit](element value) {
+    if (value.type() == element_type::OBJECT) {
+      return event::VisitScalarLeaves(value, visit);
+    }
+    return !value.is_null() && visit(value);
+  });
+}
+
+bool EqualsIgnoreAsciiCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) {
+    return false;
+  }
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i];
+    char y = b[i];
+    x = (x >= 'A' && x <= 'Z') ? static_cast<char>(x - 'A' + 'a') : x;
+    y = (y >= 'A' && y <= 'Z') ? static_cast<char>(y - 'A' + 'a') : y;
+    if (x != y) {
+      return false;
+    }
+  }
+  return true;
+}
+
+CompareOp CompareOpOf(Modifier modifier) {
+  switch (modifier) {
+    case Modifier::kGte:
+      return CompareOp::kGte;
+    case Modifier::kLt:
+      return CompareOp::kLt;
+    case Modifier::kLte:
+      return CompareOp::kLte;
+    default:
+      return CompareOp::kGt;
+  }
+}
+
+TimePart TimePartOf(Modifier modifier) {
+  switch (modifier) {
+    case Modifier::kMinute:
+      return TimePart::kMinute;
+    case Modifier::kDay:
+      return TimePart::kDay;
+    case Modifier::kWeek:
+      return TimePart::kWeek;
+    case Modifier::kMonth:
+      return TimePart::kMonth;
+    case Modifier::kYear:
+      return TimePart::kYear;
+    default:
+      return TimePart::kHour;
+  }
+}
+
+bool CandidateMatches(const CompiledValue& value, const ModifierPlan& plan, element candidate,
+                      EvalScratch& scratch) {
+  switch (value.kind) {
+    case CompiledValue::Kind::kNull:
+      return false;
+    case CompiledValue::Kind::kNumber: {
+      double number = 0;
+      std::string_view text;
+      if (candidate.get(number) == simdjson::SUCCESS) {
+        return number == value.number;  // a rule 1 equals a JSON 1.0 (§7)
+      }
+      return candidate.get(text) == simdjson::SUCCESS && text == value.number_text;
+    }
+    case CompiledValue::Kind::kBool: {
+      bool flag = false;
+      std::string_view text;
+      if (candidate.get(flag) == simdjson::SUCCESS) {
+        return flag == value.boolean;
+      }
+      return candidate.get(text) == simdjson::SUCCESS &&
+             EqualsIgnoreAsciiCase(text, value.boolean ? "true" : "false");
+    }
+    case CompiledValue::Kind::kCompare:
+      return CompareNumber(candidate, CompareOpOf(plan.compare), value.number);
+    default:
+      break;
+  }
+  const std::optional<std::string_view> text = CandidateText(candidate, scratch.text);
+  if (!text.has_value()) {
+    return false;
+  }
+  switch (value.kind) {
+    case CompiledValue::Kind::kStrings:
+      for (const StringPattern& pattern : value.patterns) {
+        if (pattern.Matches(*text, scratch.lower)) {
+          return true;
+        }
+      }
+      return false;
+    case CompiledValue::Kind::kRegex:
+      return value.regexes.front().Matches(*text);
+    case CompiledValue::Kind::kCidr:
+      return candidate.is_string() && value.networks.front().Matches(*text);
+    case CompiledValue::Kind::kTime: {
+      const std::optional<int> part = ExtractTimePart(*text, TimePartOf(plan.time_part));
+      return part.has_value() && *part == value.time_value;
+    }
+    default:
+      return false;
+  }
+}
+
+bool ValueMatches(const CompiledValue& value, const CompiledItem& item, element record,
+                  EvalScratch& scratch) {
+  if (value.kind == CompiledValue::Kind::kNull) {
+    return event::ClassifyField(record, item.path) != event::FieldPresence::kPresent;
+  }
+  return AnyCandidate(record, item.path, [&](element candidate) {
+    return CandidateMatches(value, item.plan, candidate, scratch);
+  });
+}
+
+// Keywords: some string leaf anywhere in the record contains the keyword (§5).
+bool KeywordMatches(const CompiledValue& value, element record, EvalScratch& scratch) {
+  return event::VisitScalarLeaves(record, [&](element leaf) {
+    std::string_view text;
+    return leaf.get(text) == simdjson::SUCCESS &&
+           CandidateMatches(value, ModifierPlan{}, leaf, scratch);
+  });
+}
+
+bool FieldRefMatches(const CompiledItem& item, element record, EvalScratch& scratch) {
+  return AnyCandidate(record, item.path, [&](element mine) {
+    const std::optional<std::string_view> a = CandidateText(mine, scratch.text);
+    if (!a.has_value()) {
+      return false;
+    }
+    std::string_view left = *a;
+    if (!item.plan.cased) {
+      scratch.lower.clear();
+      AppendLowerCase(left, scratch.lower);
+      left = scratch.lower;
+    }
+    return AnyCandidate(record, item.reference, [&](element theirs) {
+      const std::optional<std::string_view> b = CandidateText(theirs, scratch.other_text);
+      if (!b.has_value()) {
+        return false;
+      }
+      std::string_view right = *b;
+      if (!item.plan.cased) {
+        scratch.other_lower.clear();
+        AppendLowerCase(right, scratch.other_lower);
+        right = scratch.other_lower;
+      }
+      switch (item.plan.shape) {
+        case ModifierPlan::Shape::kContains:
+          return left.find(right) != std::string_view::npos;
+        case ModifierPlan::Shape::kStartsWith:
+          return left.substr(0, right.size()) == right;
+        case ModifierPlan::Shape::kEndsWith:
+          return left.size() >= right.size() && left.substr(left.size() - right.size()) == right;
+        case ModifierPlan::Shape::kExact:
+          break;
+      }
+      return left == right;
+    });
+  });
+}
+
+bool ItemMatches(const CompiledItem& item, element record, EvalScratch& scratch) {
+  bool result = false;
+  if (item.plan.kind == ModifierPlan::Kind::kExists) {
+    result =
+        (event::ClassifyField(record, item.path) != event::FieldPresence::kMissing) == item.exists;
+  } else if (item.plan.kind == ModifierPlan::Kind::kFieldRef) {
+    result = FieldRefMatches(item, record, scratch);
+  } else {
+    result = item.plan.all;
+    for (const CompiledValue& value : item.values) {
+      const bool matched = item.keyword ? KeywordMatches(value, record, scratch)
+                                        : ValueMatches(value, item, record, scratch);
+      if (matched != item.plan.all) {
+        result = matched;  // the first miss under `all`, the first hit otherwise, decides
+        break;
+      }
+    }
+  }
+  return item.plan.neq ? !result : result;
+}
+
+bool SelectionMatches(const CompiledSelection& selection, element record, EvalScratch& scratch) {
+  for (const std::vector<CompiledItem>& items : selection.alternatives) {
+    bool all = true;
+    for (const CompiledItem& item : items) {
+      if (!ItemMatches(item, record, scratch)) {
+        all = false;
+        break;
+      }
+    }
+    if (all) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+bool RuleMatches(const CompiledRule& rule, const event::Event& event, EvalScratch& scratch) {
+  if (!rule.applies) {
+    return false;
+  }
+  const element record = event.record();
+  return EvaluateCondition(rule.condition, [&](uint32_t selection) {
+    return selection < rule.selections.size() &&
+           SelectionMatches(rule.selections[selection], record, scratch);
+  });
+}
+
+}  // namespace trailhound::rules
