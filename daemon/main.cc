@@ -3,12 +3,15 @@
 #include <CLI/CLI.hpp>
 
 #include "daemon/cmd_replay.h"
+#include "daemon/cmd_rules.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"trailhound: real-time AWS CloudTrail detection with incident context"};
   app.require_subcommand(1);
   trailhound::daemon::ReplayOptions replay_options;
   CLI::App* replay = trailhound::daemon::AddReplayCommand(app, replay_options);
+  trailhound::daemon::RulesLintOptions lint_options;
+  CLI::App* lint = trailhound::daemon::AddRulesCommand(app, lint_options);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -17,6 +20,9 @@ int main(int argc, char** argv) {
   }
   if (replay->parsed()) {
     return trailhound::daemon::RunReplay(replay_options);
+  }
+  if (lint->parsed()) {
+    return trailhound::daemon::RunRulesLint(lint_options);
   }
   return 2;
 }
