@@ -12,9 +12,11 @@
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
 
+#include "pipeline/alert.h"
 #include "pipeline/dead_letter.h"
 #include "pipeline/decode.h"
 #include "pipeline/source_file.h"
+#include "rules/rule_set.h"
 
 namespace trailhound::daemon {
 namespace {
@@ -53,11 +55,29 @@ int64_t WallClockNanos() {
 
 class ReplaySink : public pipeline::DecodeSink {
  public:
-  ReplaySink(FILE* dump, FILE* dead_letters, pipeline::DeadLetterOptions dead_letter_options)
-      : dump_(dump), dead_letters_(dead_letters), dead_letter_options_(dead_letter_options) {}
+  ReplaySink(FILE* dump, FILE* dead_letters, pipeline::DeadLetterOptions dead_letter_options,
+             const std::vector<rules::CompiledRule>& rules, FILE* alerts)
+      : dump_(dump),
+        dead_letters_(dead_letters),
+        dead_letter_options_(dead_letter_options),
+        rules_(rules),
+        alerts_(alerts) {}
 
   void OnEvent(event::Event&& decoded) override {
     counts_.CountEvent(decoded);
+    // Every rule for every event until the eventSource/eventName index lands (#4).
+    for (const rules::CompiledRule& rule : rules_) {
+      if (rules::RuleMatches(rule, decoded, scratch_)) {
+        ++alert_count_;
+        if (alerts_ != nullptr) {
+          const std::string alert = pipeline::FormatAlert(
+              rule, decoded, pipeline::AlertInput{input_source_, received_at_ns_},
+              WallClockNanos());
+          std::fwrite(alert.data(), 1, alert.size(), alerts_);
+          std::fputc('\n', alerts_);
+        }
+      }
+    }
     if (dump_ != nullptr) {
       const std::string json = decoded.CanonicalJson();
       std::fwrite(json.data(), 1, json.size(), dump_);
@@ -80,13 +100,50 @@ class ReplaySink : public pipeline::DecodeSink {
   }
 
   const pipeline::DecodeCounts& counts() const { return counts_; }
+  uint64_t alert_count() const { return alert_count_; }
+  // Where the next events come from, for the alerts' `input`.
+  void SetInput(std::string_view source, int64_t received_at_ns) {
+    input_source_ = source;
+    received_at_ns_ = received_at_ns;
+  }
 
  private:
   FILE* dump_;
   FILE* dead_letters_;
   pipeline::DeadLetterOptions dead_letter_options_;
   pipeline::DecodeCounts counts_;
+  const std::vector<rules::CompiledRule>& rules_;
+  FILE* alerts_;
+  rules::EvalScratch scratch_;
+  uint64_t alert_count_ = 0;
+  std::string_view input_source_ = "file";
+  int64_t received_at_ns_ = 0;
 };
+
+// Loads --rules; diagnostics go to stderr. False (a usage/config error) when rules were asked
+// for and none could be loaded.
+bool LoadReplayRules(const ReplayOptions& options, rules::LoadedRules& loaded) {
+  if (options.rule_paths.empty()) {
+    return true;
+  }
+  rules::CompileOptions compile_options;
+  rules::Diagnostics diagnostics;
+  if (!options.placeholders_path.empty()) {
+    rules::LoadPlaceholders(options.placeholders_path, compile_options.placeholders, diagnostics);
+  }
+  loaded = rules::LoadRules(options.rule_paths, compile_options, diagnostics);
+  for (const rules::Diagnostic& d : diagnostics.items()) {
+    std::fprintf(stderr, "%s\n", d.ToString().c_str());
+  }
+  if (loaded.rules.empty() && diagnostics.has_errors()) {
+    std::fprintf(stderr, "trailhound replay: no rule could be loaded\n");
+    return false;
+  }
+  if (diagnostics.has_errors()) {
+    std::fprintf(stderr, "trailhound replay: warning: rules with errors are left out\n");
+  }
+  return true;
+}
 
 struct ReplayTotals {
   uint64_t files_read = 0;
@@ -110,7 +167,8 @@ void WriteCounts(Writer& w, const char* key, const std::array<uint64_t, N>& coun
 }
 
 std::string FormatStats(const pipeline::FileListing& listing, const ReplayTotals& totals,
-                        const pipeline::DecodeCounts& counts) {
+                        const pipeline::DecodeCounts& counts, size_t rules_loaded,
+                        uint64_t alerts) {
   rapidjson::StringBuffer buffer;
   rapidjson::PrettyWriter<rapidjson::StringBuffer> w(buffer);
   w.StartObject();
@@ -155,6 +213,10 @@ std::string FormatStats(const pipeline::FileListing& listing, const ReplayTotals
   w.Key("insight");
   w.Uint64(counts.insight);
   w.EndObject();
+  w.Key("rules_loaded");
+  w.Uint64(rules_loaded);
+  w.Key("alerts");
+  w.Uint64(alerts);
   w.Key("seconds");
   w.Double(totals.seconds);
   w.EndObject();
@@ -168,6 +230,14 @@ CLI::App* AddReplayCommand(CLI::App& app, ReplayOptions& options) {
       "replay", "Run the pipeline over CloudTrail files, directories or - (stdin)");
   cmd->add_option("paths", options.paths, "Files, directories (recursed) or - for stdin")
       ->required();
+  cmd->add_option("--rules", options.rule_paths,
+                  "Sigma rule files or directories to evaluate (repeatable)");
+  cmd->add_option("--placeholders", options.placeholders_path,
+                  "YAML map of placeholder name to values, for |expand");
+  cmd->add_option("--out", options.out_path, "Write alerts (NDJSON) here; - is stdout")
+      ->capture_default_str();
+  cmd->add_flag("--no-builtin", options.no_builtin,
+                "Do not load the built-in rule pack (there is none yet)");
   cmd->add_option("--dump-events", options.dump_events_path,
                   "Write each decoded event as one line of canonical JSON (envelopes removed)");
   cmd->add_option("--stats", options.stats_path, "Write a JSON summary of the run");
@@ -195,10 +265,16 @@ int RunReplay(const ReplayOptions& options) {
     std::fprintf(stderr, "trailhound replay: %s\n", std::string(listing.error().message()).c_str());
     return 2;
   }
+  rules::LoadedRules loaded_rules;
+  if (!LoadReplayRules(options, loaded_rules)) {
+    return 2;
+  }
   OutputFile dump;
   OutputFile dead_letters;
   OutputFile stats;
-  if (!OpenOutput(options.dump_events_path, dump) ||
+  OutputFile alerts;
+  if (!OpenOutput(options.rule_paths.empty() ? "" : options.out_path, alerts) ||
+      !OpenOutput(options.dump_events_path, dump) ||
       !OpenOutput(options.dead_letter_path, dead_letters) ||
       !OpenOutput(options.stats_path, stats)) {
     return 2;
@@ -212,7 +288,8 @@ int RunReplay(const ReplayOptions& options) {
   limits.max_inflated_bytes = options.max_file_bytes;
   pipeline::Decoder decoder(limits);
   ReplaySink sink(dump.get(), dead_letters.get(),
-                  pipeline::DeadLetterOptions{options.dead_letter_raw_bytes});
+                  pipeline::DeadLetterOptions{options.dead_letter_raw_bytes}, loaded_rules.rules,
+                  alerts.get());
   ReplayTotals totals;
   const Clock::time_point start = Clock::now();
   for (const std::string& path : listing->files) {
@@ -226,6 +303,7 @@ int RunReplay(const ReplayOptions& options) {
     }
     ++totals.files_read;
     totals.bytes += bytes->size();
+    sink.SetInput(path == "-" ? "stdin" : "file", WallClockNanos());
     event::Position position;
     position.source = std::make_shared<const std::string>(path);
     decoder.DecodePadded(*bytes, position, sink);
@@ -233,17 +311,19 @@ int RunReplay(const ReplayOptions& options) {
   totals.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   const pipeline::DecodeCounts& counts = sink.counts();
   if (stats) {
-    const std::string json = FormatStats(*listing, totals, counts);
+    const std::string json =
+        FormatStats(*listing, totals, counts, loaded_rules.rules.size(), sink.alert_count());
     std::fwrite(json.data(), 1, json.size(), stats.get());
   }
   std::fprintf(stderr,
                "trailhound replay: %llu files, %llu events, %llu rejected, %llu skipped, "
-               "%llu partial, %.3f s\n",
+               "%llu partial, %llu alerts, %.3f s\n",
                static_cast<unsigned long long>(totals.files_read),
                static_cast<unsigned long long>(counts.events),
                static_cast<unsigned long long>(counts.total_rejected()),
                static_cast<unsigned long long>(counts.total_skipped()),
-               static_cast<unsigned long long>(counts.partial), totals.seconds);
+               static_cast<unsigned long long>(counts.partial),
+               static_cast<unsigned long long>(sink.alert_count()), totals.seconds);
   return 0;
 }
 

@@ -1,5 +1,5 @@
 // daemon/cmd_replay.h: `trailhound replay`: the pipeline over files, directories or stdin.
-// For now it decodes, dead-letters and counts; rule evaluation and alerts join it in #4.
+// Decodes, dead-letters and counts; with --rules it evaluates Sigma rules and writes alerts.
 #pragma once
 
 #include <cstdint>
@@ -12,9 +12,13 @@ namespace trailhound::daemon {
 
 struct ReplayOptions {
   std::vector<std::string> paths;
-  std::string dump_events_path;  // one canonical event per line
-  std::string stats_path;        // JSON summary
-  std::string dead_letter_path;  // NDJSON dead letters
+  std::vector<std::string> rule_paths;  // Sigma rule files or directories
+  std::string placeholders_path;        // YAML map for |expand
+  std::string out_path = "-";           // alerts as NDJSON; "-" is stdout
+  bool no_builtin = false;              // there is no built-in pack yet (#7); accepted for scripts
+  std::string dump_events_path;         // one canonical event per line
+  std::string stats_path;               // JSON summary
+  std::string dead_letter_path;         // NDJSON dead letters
   uint64_t max_event_bytes = 1 << 20;
   uint64_t max_depth = 64;
   uint64_t max_file_bytes = uint64_t{2} << 30;

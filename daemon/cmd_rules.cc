@@ -3,60 +3,14 @@
 #include "daemon/cmd_rules.h"
 
 #include <cstdio>
-#include <map>
 
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
-#include <yaml-cpp/yaml.h>
 
-#include "rules/compiled_rule.h"
-#include "rules/sigma_parser.h"
+#include "rules/rule_set.h"
 
 namespace trailhound::daemon {
 namespace {
-
-// Reads `name: [values]` placeholders; false with a message on stderr when unusable.
-bool LoadPlaceholders(const std::string& path, rules::Placeholders& out) {
-  try {
-    const YAML::Node root = YAML::LoadFile(path);
-    if (!root.IsMap()) {
-      std::fprintf(stderr, "trailhound rules lint: %s: expected a map of placeholder lists\n",
-                   path.c_str());
-      return false;
-    }
-    for (const auto& pair : root) {
-      std::vector<std::string>& values = out[pair.first.Scalar()];
-      if (pair.second.IsSequence()) {
-        for (const YAML::Node& value : pair.second) {
-          values.push_back(value.Scalar());
-        }
-      } else {
-        values.push_back(pair.second.Scalar());
-      }
-    }
-    return true;
-  } catch (const YAML::Exception& error) {
-    std::fprintf(stderr, "trailhound rules lint: %s: %s\n", path.c_str(), error.what());
-    return false;
-  }
-}
-
-// Rule ids and names are unique across everything loaded (§2, `duplicate-id`).
-void CheckUnique(const rules::SigmaRule& rule, const std::string& key, const std::string& what,
-                 std::map<std::string, rules::SourceLocation>& seen,
-                 rules::Diagnostics& diagnostics) {
-  if (key.empty()) {
-    return;
-  }
-  const auto [it, inserted] = seen.emplace(key, rule.location);
-  if (!inserted) {
-    const rules::SourceLocation& first = it->second;
-    diagnostics.Error(rule.location, "duplicate-id",
-                      what + " " + rules::Quote(key) + " is already used at " + first.file + ":" +
-                          std::to_string(first.line));
-    diagnostics.SetRuleTitle(diagnostics.size() - 1, rule.title);
-  }
-}
 
 void PrintJson(const rules::Diagnostics& diagnostics) {
   rapidjson::StringBuffer buffer;
@@ -103,28 +57,14 @@ CLI::App* AddRulesCommand(CLI::App& app, RulesLintOptions& options) {
 
 int RunRulesLint(const RulesLintOptions& options) {
   rules::CompileOptions compile_options;
+  rules::Diagnostics diagnostics;
   if (!options.placeholders_path.empty() &&
-      !LoadPlaceholders(options.placeholders_path, compile_options.placeholders)) {
+      !rules::LoadPlaceholders(options.placeholders_path, compile_options.placeholders,
+                               diagnostics)) {
+    std::fprintf(stderr, "trailhound rules lint: %s\n", diagnostics.items()[0].ToString().c_str());
     return 2;
   }
-  rules::Diagnostics diagnostics;
-  const std::vector<std::string> files = rules::ListRuleFiles(options.paths, diagnostics);
-  std::map<std::string, rules::SourceLocation> ids;
-  std::map<std::string, rules::SourceLocation> names;
-  size_t documents = 0;
-  for (const std::string& file : files) {
-    for (const rules::SigmaDocument& document : rules::ParseRuleFile(file, diagnostics)) {
-      ++documents;
-      if (document.kind != rules::DocumentKind::kDetection || !document.loaded) {
-        continue;  // correlations and filters are checked when they are supported (#4)
-      }
-      const size_t first = diagnostics.size();
-      CheckUnique(document.rule, document.rule.id, "id", ids, diagnostics);
-      CheckUnique(document.rule, document.rule.name, "name", names, diagnostics);
-      (void)rules::CompileRule(document.rule, file, compile_options, diagnostics);
-      diagnostics.SetRuleTitle(first, document.rule.title);
-    }
-  }
+  const rules::LoadedRules loaded = rules::LoadRules(options.paths, compile_options, diagnostics);
   size_t errors = 0;
   for (const rules::Diagnostic& d : diagnostics.items()) {
     errors += d.severity == rules::Severity::kError;
@@ -137,8 +77,10 @@ int RunRulesLint(const RulesLintOptions& options) {
     }
   }
   std::fprintf(stderr,
-               "trailhound rules lint: %zu files, %zu documents, %zu errors, %zu warnings\n",
-               files.size(), documents, errors, diagnostics.size() - errors);
+               "trailhound rules lint: %zu files, %zu documents, %zu rules loaded, %zu errors, "
+               "%zu warnings\n",
+               loaded.files, loaded.documents, loaded.rules.size(), errors,
+               diagnostics.size() - errors);
   return errors == 0 ? 0 : 1;
 }
 

@@ -313,5 +313,60 @@ TEST(ReplayCli, UnwritableOutputIsAUsageError) {
   EXPECT_NE(run.err.find("stats.json"), std::string::npos) << run.err;
 }
 
+constexpr char kStopLoggingRule[] = R"(title: Trail stopped
+id: 0b3a5c1e-5d2f-4f7e-9d7a-2f6a0f1b9c01
+level: high
+author: trailhound tests
+tags: [attack.defense-evasion]
+logsource: {product: aws, service: cloudtrail}
+detection:
+  selection:
+    eventName: StopLogging
+  condition: selection
+)";
+
+TEST(ReplayCli, RulesProduceDeterministicAlertsWithTheDocumentedShape) {
+  TempDir dir;
+  WriteFile(dir / "rules/stop.yml", kStopLoggingRule);
+  WriteFile(dir / "rules/broken.yml", "title: b\nid: x\nlogsource: {product: aws}\n");
+  WriteFile(dir / "trail.ndjson", Record("e1", "StopLogging") + "\n" + Record("e2", "ListBuckets") +
+                                      "\n" + Record("e3", "StopLogging") + "\n");
+  const RunResult first = RunTrailhound(dir, {"replay", "--rules", dir / "rules", "--out",
+                                              dir / "alerts.ndjson", dir / "trail.ndjson"});
+  EXPECT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_NE(first.err.find("error[missing-key]"), std::string::npos)
+      << "the broken rule is reported";
+  EXPECT_NE(first.err.find("2 alerts"), std::string::npos) << first.err;
+  const std::vector<std::string> alerts = Lines(ReadFile(dir / "alerts.ndjson"));
+  ASSERT_EQ(alerts.size(), 2u);
+  const std::optional<rapidjson::Document> alert = ParseJson(alerts[0]);
+  ASSERT_TRUE(alert.has_value());
+  EXPECT_STREQ((*alert)["schema"].GetString(), "trailhound.alert/v1");
+  const std::string id = (*alert)["alert_id"].GetString();
+  EXPECT_EQ(id.size(), 32u);
+  EXPECT_STREQ((*alert)["rule"]["source"].GetString(), "sigma");
+  EXPECT_STREQ((*alert)["rule"]["author"].GetString(), "trailhound tests");
+  EXPECT_STREQ((*alert)["event"]["eventID"].GetString(), "e1");
+  EXPECT_STREQ((*alert)["input"]["source"].GetString(), "file");
+  const rapidjson::Value& context = (*alert)["context"];
+  EXPECT_EQ(context.MemberCount(), 11u);
+  EXPECT_STREQ(context["track"]["status"].GetString(), "unknown");
+  // The same input again gives the same alert ids.
+  const RunResult second =
+      RunTrailhound(dir, {"replay", "--rules", dir / "rules/stop.yml", dir / "trail.ndjson"});
+  const std::vector<std::string> again = Lines(second.out);
+  ASSERT_EQ(again.size(), 2u);
+  EXPECT_EQ(std::string((*ParseJson(again[0]))["alert_id"].GetString()), id);
+}
+
+TEST(ReplayCli, RulesThatAllFailToLoadAreAUsageError) {
+  TempDir dir;
+  WriteFile(dir / "broken.yml", "title: b\nid: x\nlogsource: {product: aws}\n");
+  WriteFile(dir / "trail.ndjson", Record("e1", "StopLogging") + "\n");
+  EXPECT_EQ(
+      RunTrailhound(dir, {"replay", "--rules", dir / "broken.yml", dir / "trail.ndjson"}).exit_code,
+      2);
+}
+
 }  // namespace
 }  // namespace trailhound

@@ -44,7 +44,7 @@ TEST(RulesLintCli, SigmaHqCloudTrailRulesLintClean) {
   const RunResult run = RunTrailhound(temp, {"rules", "lint", dir});
   EXPECT_EQ(run.exit_code, 0) << run.out;
   EXPECT_EQ(run.out, "");
-  EXPECT_THAT(run.err, HasSubstr("57 files, 57 documents, 0 errors"));
+  EXPECT_THAT(run.err, HasSubstr("57 files, 57 documents, 57 rules loaded, 0 errors"));
 }
 
 TEST(RulesLintCli, BadRuleGivesLocatedDiagnosticsAndExitOne) {

@@ -1,0 +1,30 @@
+// pipeline/alert.h: the `trailhound.alert/v1` object (DETECTIONS.md §5) for a detection hit.
+// Alert ids are deterministic, so a replay, a restart or a duplicate CloudTrail delivery maps
+// to the same id and delivery can drop the repeat.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "pipeline/event/event.h"
+#include "rules/compiled_rule.h"
+
+namespace trailhound::pipeline {
+
+// 32 lowercase hex: the first 16 bytes of SHA-256 over `v1\0<rule id>\0<key>`, where key is
+// `<recipientAccountId>:<eventID>` for single-event rules (DETECTIONS.md §5.1).
+std::string AlertId(std::string_view rule_id, std::string_view key);
+
+struct AlertInput {
+  std::string_view source;  // `file`, `stdin`, `kafka`, ...
+  int64_t received_at_ns = 0;
+};
+
+// One alert as compact JSON (no newline). `now_ns` is the creation time. The `context` letters
+// are all `unknown` with reason `disabled` until context assembly exists (issue #6): the keys
+// are there, so consumers can rely on the shape.
+std::string FormatAlert(const rules::CompiledRule& rule, const event::Event& event,
+                        const AlertInput& input, int64_t now_ns);
+
+}  // namespace trailhound::pipeline
