@@ -8,22 +8,6 @@
 namespace trailhound::rules {
 namespace {
 
-using Shape = ModifierPlan::Shape;
-
-rules::Shape ToPatternShape(ModifierPlan::Shape shape) {
-  switch (shape) {
-    case ModifierPlan::Shape::kContains:
-      return rules::Shape::kContains;
-    case ModifierPlan::Shape::kStartsWith:
-      return rules::Shape::kStartsWith;
-    case ModifierPlan::Shape::kEndsWith:
-      return rules::Shape::kEndsWith;
-    case ModifierPlan::Shape::kExact:
-      break;
-  }
-  return rules::Shape::kExact;
-}
-
 // A plain `F: 4624` or `F: true` keeps its type (§7); under any string modifier it is text.
 bool IsPlainTypedValue(const SigmaValue& value, const DetectionItem& item) {
   return (value.kind == ValueKind::kInt || value.kind == ValueKind::kFloat ||
@@ -122,7 +106,7 @@ class RuleCompiler {
     compiled.kind = CompiledValue::Kind::kStrings;
     for (const std::string& alternative : *alternatives) {
       compiled.patterns.push_back(
-          CompileStringPattern(alternative, ToPatternShape(out.plan.shape), out.plan.cased));
+          CompileStringPattern(alternative, out.plan.shape, out.plan.cased));
     }
     out.values.push_back(std::move(compiled));
     return true;

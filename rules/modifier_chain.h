@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "rules/diagnostics.h"
+#include "rules/match_string.h"
 #include "rules/sigma_rule.h"
 #include "rules/yaml_value.h"
 
@@ -22,7 +23,8 @@ struct ModifierPlan {
   enum class Kind { kString, kRegex, kCidr, kExists, kFieldRef, kCompare, kTimePart, kNull };
   Kind kind = Kind::kString;
   // The shaper, for strings and fieldref (a shaper on `re` warns and is dropped).
-  enum class Shape { kExact, kContains, kStartsWith, kEndsWith } shape = Shape::kExact;
+  using Shape = rules::Shape;  // the string matcher's shapes: the plan feeds it directly
+  Shape shape = Shape::kExact;
   bool all = false;  // AND of values (after all-single-value folding: false when only one value)
   bool neq = false;  // whole item negated
   bool cased = false;
