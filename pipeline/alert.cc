@@ -1,10 +1,10 @@
 // pipeline/alert.cc: alert ids and the alert JSON, written with RapidJSON.
 #include "pipeline/alert.h"
 
-#include <openssl/evp.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "pipeline/event/digest.h"
 #include "pipeline/event/event_time.h"
 
 namespace trailhound::pipeline {
@@ -128,16 +128,7 @@ std::string AlertId(std::string_view rule_id, std::string_view key) {
   material.append(rule_id);
   material += '\0';
   material.append(key);
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  EVP_Digest(material.data(), material.size(), digest, &size, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string id;
-  for (unsigned i = 0; i < 16 && i < size; ++i) {
-    id += kHex[digest[i] >> 4];
-    id += kHex[digest[i] & 0xf];
-  }
-  return id;
+  return event::Sha256Prefix128Hex(material);
 }
 
 std::string FormatAlert(const rules::CompiledRule& rule, const event::Event& event,

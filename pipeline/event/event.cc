@@ -1,12 +1,12 @@
 // pipeline/event/event.cc: hot-field extraction, one pass over the record's top-level keys.
 #include "pipeline/event/event.h"
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
 #include <iterator>
 
-#include <openssl/evp.h>
-
+#include "pipeline/event/digest.h"
 #include "pipeline/event/event_time.h"
 #include "pipeline/event/tape.h"
 
@@ -176,28 +176,6 @@ bool IsOmittedMarker(const TapeView& tape, size_t value) {
                           (tape.type(omitted) == '"' && tape.String(omitted) == "true"));
 }
 
-// JSON pointers of the hot fields, for the rare caller that wants the element itself.
-constexpr std::string_view kHotPointers[kHotFieldCount] = {
-    "/eventTime",
-    "/eventName",
-    "/eventSource",
-    "/awsRegion",
-    "/recipientAccountId",
-    "/sourceIPAddress",
-    "/userIdentity/type",
-    "/userIdentity/arn",
-    "/userIdentity/principalId",
-    "/userIdentity/accountId",
-    "/userIdentity/accessKeyId",
-    "/userIdentity/sessionContext/sessionIssuer/arn",
-    "/errorCode",
-    "/readOnly",
-    "/eventID",
-    "/requestID",
-    "/eventType",
-    "/userAgent",
-};
-
 constexpr uint32_t Bit(HotField field) {
   return 1u << static_cast<uint32_t>(field);
 }
@@ -233,11 +211,14 @@ bool Event::hot_element(HotField field, element& out) const {
   if ((hot_present_ & Bit(field)) == 0) {
     return false;
   }
-  std::string_view pointer = kHotPointers[static_cast<size_t>(field)];
-  if ((from_insight_ & Bit(field)) != 0) {
-    pointer =
-        field == HotField::kEventName ? "/insightDetails/eventName" : "/insightDetails/eventSource";
-  }
+  // The JSON pointer of the field's path (`userIdentity.arn` → `/userIdentity/arn`); built
+  // here because only the rare caller that wants the element itself pays for it.
+  std::string pointer = "/";
+  pointer += (from_insight_ & Bit(field)) != 0
+                 ? (field == HotField::kEventName ? "insightDetails.eventName"
+                                                  : "insightDetails.eventSource")
+                 : HotFieldPath(field);
+  std::replace(pointer.begin(), pointer.end(), '.', '/');
   return record_.at_pointer(pointer).get(out) == simdjson::SUCCESS;
 }
 
@@ -378,20 +359,11 @@ void Event::ExtractHotFields() {
 }
 
 void Event::DeriveEventId() {
-  const std::string canonical = CanonicalJson();
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int digest_size = 0;
-  if (EVP_Digest(canonical.data(), canonical.size(), digest, &digest_size, EVP_sha256(), nullptr) !=
-      1) {
+  const std::string digest = Sha256Prefix128Hex(CanonicalJson());
+  if (digest.empty()) {
     return;  // Leaves the id empty; the event still decodes.
   }
-  static constexpr char kHex[] = "0123456789abcdef";
-  auto id = std::make_unique<std::string>("th-");
-  for (unsigned i = 0; i < 16 && i < digest_size; ++i) {
-    id->push_back(kHex[digest[i] >> 4]);
-    id->push_back(kHex[digest[i] & 0xf]);
-  }
-  derived_id_ = std::move(id);
+  derived_id_ = std::make_unique<std::string>("th-" + digest);
   hot_text_[static_cast<size_t>(HotField::kEventId)] = *derived_id_;
   flags_ |= kFlagDerivedId;
 }
