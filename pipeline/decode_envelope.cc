@@ -3,8 +3,10 @@
 // unit, or one simdjson refused, is split by the structural scanner so that each element is
 // parsed on its own and one broken record costs only itself.
 #include <cstring>
+#include <optional>
 #include <string>
 
+#include "pipeline/base/ascii.h"
 #include "pipeline/base/check.h"
 #include "pipeline/codec.h"
 #include "pipeline/decode.h"
@@ -19,35 +21,11 @@ using event::StepKind;
 using simdjson::dom::element;
 using simdjson::dom::element_type;
 
-bool IsSpace(char c) {
-  return c == ' ' || c == '\n' || c == '\r' || c == '\t';
-}
-
 std::string_view TrimTrailing(std::string_view s) {
-  while (!s.empty() && IsSpace(s.back())) {
+  while (!s.empty() && IsJsonWhitespace(s.back())) {
     s.remove_suffix(1);
   }
   return s;
-}
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) {
-    return false;
-  }
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i];
-    char y = b[i];
-    if (x >= 'A' && x <= 'Z') {
-      x = static_cast<char>(x - 'A' + 'a');
-    }
-    if (y >= 'A' && y <= 'Z') {
-      y = static_cast<char>(y - 'A' + 'a');
-    }
-    if (x != y) {
-      return false;
-    }
-  }
-  return true;
 }
 
 // Keys that make an object a CloudTrail record (FORMATS.md §1 step 9), compared
@@ -56,7 +34,7 @@ bool IsCloudTrailKey(std::string_view key) {
   static constexpr std::string_view kKeys[] = {"eventVersion", "eventID",     "eventTime",
                                                "eventName",    "eventSource", "userIdentity"};
   for (std::string_view k : kKeys) {
-    if (EqualsIgnoreCase(key, k)) {
+    if (base::EqualsIgnoreAsciiCase(key, k)) {
       return true;
     }
   }
@@ -267,7 +245,7 @@ void Decoder::DecodeUnit(std::string_view bytes, const Frame& frame, DecodeSink&
   if (bytes.size() >= 3 && std::memcmp(bytes.data(), "\xEF\xBB\xBF", 3) == 0) {
     lead = 3;  // A UTF-8 byte-order mark, as some editors and exporters write.
   }
-  while (lead < bytes.size() && IsSpace(bytes[lead])) {
+  while (lead < bytes.size() && IsJsonWhitespace(bytes[lead])) {
     ++lead;
   }
   const std::string_view content = TrimTrailing(bytes.substr(lead));
@@ -560,71 +538,67 @@ void Decoder::DispatchObject(const std::shared_ptr<const event::ParsedJson>& doc
                   value, sink);
     return;
   }
-  // One pass over the keys, then the checks in the order FORMATS.md §1 fixes.
-  element records, message_type, log_events, detail_type, detail, request_id, firehose_records,
-      sns_type, sns_message, digest_start, log_files, s3_bucket, s3_object_key;
-  bool cloudtrail_key = false;
-  const auto take = [](element field, element& slot) {
-    slot = field;
-    return true;
-  };
-  bool has[13] = {};
+  // One pass over the keys, then the checks in the order FORMATS.md §1 fixes. Values are kept
+  // where a branch reads them; for the other keys presence is all that counts.
+  std::optional<element> records, message_type, log_events, firehose_records, sns_type, sns_message;
+  bool detail_type = false, detail = false, request_id = false, digest_start = false,
+       log_files = false, s3_bucket = false, s3_object_key = false, cloudtrail_key = false;
   for (simdjson::dom::key_value_pair field : event::AsObject(value)) {
     const std::string_view key = field.key;
     if (key == "Records") {
-      has[0] = take(field.value, records);
+      records = field.value;
     } else if (key == "messageType") {
-      has[1] = take(field.value, message_type);
+      message_type = field.value;
     } else if (key == "logEvents") {
-      has[2] = take(field.value, log_events);
+      log_events = field.value;
     } else if (key == "detail-type") {
-      has[3] = take(field.value, detail_type);
+      detail_type = true;
     } else if (key == "detail") {
-      has[4] = take(field.value, detail);
+      detail = true;
     } else if (key == "requestId") {
-      has[5] = take(field.value, request_id);
+      request_id = true;
     } else if (key == "records") {
-      has[6] = take(field.value, firehose_records);
+      firehose_records = field.value;
     } else if (key == "Type") {
-      has[7] = take(field.value, sns_type);
+      sns_type = field.value;
     } else if (key == "Message") {
-      has[8] = take(field.value, sns_message);
+      sns_message = field.value;
     } else if (key == "digestStartTime") {
-      has[9] = take(field.value, digest_start);
+      digest_start = true;
     } else if (key == "logFiles") {
-      has[10] = take(field.value, log_files);
+      log_files = true;
     } else if (key == "s3Bucket") {
-      has[11] = take(field.value, s3_bucket);
+      s3_bucket = true;
     } else if (key == "s3ObjectKey") {
-      has[12] = take(field.value, s3_object_key);
+      s3_object_key = true;
     } else if (!cloudtrail_key && IsCloudTrailKey(key)) {
       cloudtrail_key = true;
     }
   }
   std::string_view text;
-  if (has[0] && records.is_array()) {
+  if (records && records->is_array()) {
     uint32_t index = 0;
-    for (element item : event::AsArray(records)) {
+    for (element item : event::AsArray(*records)) {
       DecodeRecordsElement(document, item,
                            Element(frame, StepKind::kRecords, index++, EnvelopeKind::kRecords),
                            sink);
     }
-  } else if (has[1] && has[2]) {
-    DecodeLogEvents(message_type, log_events, frame, sink);
-  } else if (has[3] && has[4]) {
+  } else if (message_type && log_events) {
+    DecodeLogEvents(*message_type, *log_events, frame, sink);
+  } else if (detail_type && detail) {
     DecodeEventBridge(document, value, frame, sink);
-  } else if (has[5] && has[6]) {
-    DecodeFirehose(firehose_records, frame, sink);
-  } else if (has[7] && has[8] && IsString(sns_type, text) && text == "Notification" &&
-             IsString(sns_message, text)) {
+  } else if (request_id && firehose_records) {
+    DecodeFirehose(*firehose_records, frame, sink);
+  } else if (sns_type && sns_message && IsString(*sns_type, text) && text == "Notification" &&
+             IsString(*sns_message, text)) {
     // A string of a simdjson document: its buffer is padded.
     DecodeUnit(
         text,
         Padded(Inner(frame, StepKind::kSnsMessage, 0, EnvelopeKind::kBare, event::kFlagFromSns)),
         sink);
-  } else if (has[9] && has[10]) {
+  } else if (digest_start && log_files) {
     sink.OnSkip(SkipReason::kDigest, frame.position);
-  } else if (has[11] && has[12]) {
+  } else if (s3_bucket && s3_object_key) {
     RejectElement(frame, RejectReason::kS3Pointer,
                   "a CloudTrail file notice; trailhound does not fetch objects from S3", value,
                   sink);

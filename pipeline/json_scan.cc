@@ -8,10 +8,6 @@
 namespace trailhound::pipeline {
 namespace {
 
-bool IsSpace(char c) {
-  return c == ' ' || c == '\n' || c == '\r' || c == '\t';
-}
-
 // `pos` is at an opening quote; returns one past the closing quote or kScanError.
 size_t SkipString(std::string_view text, size_t pos) {
   const char* data = text.data();
@@ -36,7 +32,7 @@ size_t SkipString(std::string_view text, size_t pos) {
 }
 
 bool IsScalarEnd(char c) {
-  return IsSpace(c) || c == ',' || c == ']' || c == '}' || c == ':';
+  return IsJsonWhitespace(c) || c == ',' || c == ']' || c == '}' || c == ':';
 }
 
 size_t Fail(size_t at, size_t& fault) {
@@ -47,7 +43,7 @@ size_t Fail(size_t at, size_t& fault) {
 }  // namespace
 
 size_t SkipWhitespace(std::string_view text, size_t pos) {
-  while (pos < text.size() && IsSpace(text[pos])) {
+  while (pos < text.size() && IsJsonWhitespace(text[pos])) {
     ++pos;
   }
   return pos;

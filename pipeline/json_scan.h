@@ -25,6 +25,11 @@ struct ScanMember {
   Span value;            // value.end == kScanError when the value is cut short
 };
 
+// JSON's insignificant whitespace (RFC 8259 §2): space, tab, LF, CR.
+inline bool IsJsonWhitespace(char c) {
+  return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
+
 size_t SkipWhitespace(std::string_view text, size_t pos);
 
 // One past the end of the value starting at `pos` (after whitespace), or kScanError when the

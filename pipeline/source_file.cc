@@ -13,14 +13,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-bool EndsWith(const std::string& s, std::string_view suffix) {
-  return s.size() >= suffix.size() &&
-         s.compare(s.size() - suffix.size(), suffix.size(), suffix.data(), suffix.size()) == 0;
-}
-
 bool IsCloudTrailFileName(const std::string& name) {
-  return EndsWith(name, ".json") || EndsWith(name, ".json.gz") || EndsWith(name, ".ndjson") ||
-         EndsWith(name, ".ndjson.gz");
+  return name.ends_with(".json") || name.ends_with(".json.gz") || name.ends_with(".ndjson") ||
+         name.ends_with(".ndjson.gz");
 }
 
 bool IsDigestPath(const std::string& path) {

@@ -4,6 +4,7 @@
 // buffers have grown.
 #include <cmath>
 
+#include "pipeline/base/ascii.h"
 #include "rules/compiled_rule.h"
 
 namespace trailhound::rules {
@@ -21,22 +22,6 @@ bool AnyCandidate(element record, const event::FieldPath& path, Visit&& visit) {
     }
     return !value.is_null() && visit(value);
   });
-}
-
-bool EqualsIgnoreAsciiCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) {
-    return false;
-  }
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i];
-    char y = b[i];
-    x = (x >= 'A' && x <= 'Z') ? static_cast<char>(x - 'A' + 'a') : x;
-    y = (y >= 'A' && y <= 'Z') ? static_cast<char>(y - 'A' + 'a') : y;
-    if (x != y) {
-      return false;
-    }
-  }
-  return true;
 }
 
 CompareOp CompareOpOf(Modifier modifier) {
@@ -89,7 +74,7 @@ bool CandidateMatches(const CompiledValue& value, const ModifierPlan& plan, elem
         return flag == value.boolean;
       }
       return candidate.get(text) == simdjson::SUCCESS &&
-             EqualsIgnoreAsciiCase(text, value.boolean ? "true" : "false");
+             base::EqualsIgnoreAsciiCase(text, value.boolean ? "true" : "false");
     }
     case CompiledValue::Kind::kCompare:
       return CompareNumber(candidate, CompareOpOf(plan.compare), value.number);

@@ -527,13 +527,8 @@ std::vector<DocumentText> SplitDocuments(std::string_view text) {
   return documents;
 }
 
-bool EndsWith(const std::string& s, std::string_view suffix) {
-  return s.size() >= suffix.size() &&
-         s.compare(s.size() - suffix.size(), suffix.size(), suffix.data(), suffix.size()) == 0;
-}
-
 bool IsRuleFileName(const std::string& name) {
-  return (EndsWith(name, ".yml") || EndsWith(name, ".yaml")) && !EndsWith(name, ".tests.yml");
+  return (name.ends_with(".yml") || name.ends_with(".yaml")) && !name.ends_with(".tests.yml");
 }
 
 }  // namespace
