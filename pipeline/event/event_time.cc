@@ -94,8 +94,31 @@ bool ReadZone(std::string_view s, size_t& pos, int64_t& offset_s) {
   return pos == s.size();
 }
 
+struct CivilTime {
+  unsigned year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
+};
+
+// Checks the fields and converts them; nullopt for an impossible date or time, or one outside
+// what int64 epoch nanoseconds hold (1677-09-21 to 2262-04-11). Second 60 is a leap second,
+// folded into the next minute.
+std::optional<int64_t> ToEpochNanos(const CivilTime& t, int64_t nanos, int64_t offset_s) {
+  if (t.month < 1 || t.month > 12 || t.day < 1 || t.day > DaysInMonth(t.year, t.month) ||
+      t.hour > 23 || t.minute > 59 || t.second > 60) {
+    return std::nullopt;
+  }
+  const int64_t secs = DaysFromCivil(t.year, t.month, t.day) * 86400 + t.hour * 3600 +
+                       t.minute * 60 + t.second - offset_s;
+  constexpr int64_t kMaxSeconds = INT64_MAX / 1'000'000'000 - 1;
+  if (secs > kMaxSeconds || secs < -kMaxSeconds) {
+    return std::nullopt;
+  }
+  return secs * 1'000'000'000 + nanos;
+}
+
 // CloudTrail's own form, `2023-07-10T11:45:01Z`, on every event: fixed offsets, no loops.
-bool ParseCanonical(std::string_view s, int64_t& out) {
+// False when `s` does not have that shape; otherwise `out` is the final answer (the general
+// parser would reach the same one).
+bool ParseCanonical(std::string_view s, std::optional<int64_t>& out) {
   if (s.size() != 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' ||
       s[16] != ':' || s[19] != 'Z') {
     return false;
@@ -108,48 +131,35 @@ bool ParseCanonical(std::string_view s, int64_t& out) {
       return false;
     }
   }
-  const unsigned year = d[0] * 1000 + d[1] * 100 + d[2] * 10 + d[3];
-  const unsigned month = d[4] * 10 + d[5];
-  const unsigned day = d[6] * 10 + d[7];
-  const unsigned hour = d[8] * 10 + d[9];
-  const unsigned minute = d[10] * 10 + d[11];
-  const unsigned second = d[12] * 10 + d[13];
-  if (month < 1 || month > 12 || day < 1 || day > DaysInMonth(year, month) || hour > 23 ||
-      minute > 59 || second > 60) {
-    return false;  // the general parser rejects it too
-  }
-  const int64_t secs = DaysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
-  constexpr int64_t kMaxSeconds = INT64_MAX / 1'000'000'000 - 1;
-  if (secs > kMaxSeconds || secs < -kMaxSeconds) {
-    return false;  // outside int64 nanoseconds: the general parser says unknown
-  }
-  out = secs * 1'000'000'000;
+  const CivilTime t{d[0] * 1000 + d[1] * 100 + d[2] * 10 + d[3],
+                    d[4] * 10 + d[5],
+                    d[6] * 10 + d[7],
+                    d[8] * 10 + d[9],
+                    d[10] * 10 + d[11],
+                    d[12] * 10 + d[13]};
+  out = ToEpochNanos(t, 0, 0);
   return true;
 }
 
 }  // namespace
 
 std::optional<int64_t> ParseEventTime(std::string_view s) {
-  int64_t canonical = 0;
+  std::optional<int64_t> canonical;
   if (ParseCanonical(s, canonical)) {
     return canonical;
   }
   size_t pos = 0;
-  unsigned year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
-  if (!ReadDigits(s, pos, 4, year) || !Expect(s, pos, '-') || !ReadDigits(s, pos, 2, month) ||
-      !Expect(s, pos, '-') || !ReadDigits(s, pos, 2, day)) {
+  CivilTime t;
+  if (!ReadDigits(s, pos, 4, t.year) || !Expect(s, pos, '-') || !ReadDigits(s, pos, 2, t.month) ||
+      !Expect(s, pos, '-') || !ReadDigits(s, pos, 2, t.day)) {
     return std::nullopt;
   }
   if (pos >= s.size() || (s[pos] != 'T' && s[pos] != 't' && s[pos] != ' ')) {
     return std::nullopt;
   }
   ++pos;
-  if (!ReadDigits(s, pos, 2, hour) || !Expect(s, pos, ':') || !ReadDigits(s, pos, 2, minute) ||
-      !Expect(s, pos, ':') || !ReadDigits(s, pos, 2, second)) {
-    return std::nullopt;
-  }
-  if (month < 1 || month > 12 || day < 1 || day > DaysInMonth(year, month) || hour > 23 ||
-      minute > 59 || second > 60) {  // 60: a leap second, folded into the next minute.
+  if (!ReadDigits(s, pos, 2, t.hour) || !Expect(s, pos, ':') || !ReadDigits(s, pos, 2, t.minute) ||
+      !Expect(s, pos, ':') || !ReadDigits(s, pos, 2, t.second)) {
     return std::nullopt;
   }
   int64_t nanos = 0;
@@ -174,14 +184,7 @@ std::optional<int64_t> ParseEventTime(std::string_view s) {
   if (!ReadZone(s, pos, offset_s)) {
     return std::nullopt;
   }
-  const int64_t days = DaysFromCivil(year, month, day);
-  const int64_t secs = days * 86400 + hour * 3600 + minute * 60 + second - offset_s;
-  // Epoch nanoseconds in int64 span 1677-09-21 to 2262-04-11; a time outside is unknown.
-  constexpr int64_t kMaxSeconds = INT64_MAX / 1'000'000'000 - 1;
-  if (secs > kMaxSeconds || secs < -kMaxSeconds) {
-    return std::nullopt;
-  }
-  return secs * 1'000'000'000 + nanos;
+  return ToEpochNanos(t, nanos, offset_s);
 }
 
 std::string FormatEventTime(int64_t epoch_ns) {
