@@ -5,6 +5,8 @@
 #include <cstring>
 #include <string>
 
+#include "pipeline/base/utf8.h"
+
 namespace trailhound::pipeline {
 namespace {
 
@@ -207,24 +209,6 @@ bool ReadHex4(std::string_view s, size_t pos, unsigned& out) {
   return true;
 }
 
-void AppendUtf8(unsigned cp, std::string& out) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
-
 }  // namespace
 
 bool UnescapeJsonString(std::string_view literal, std::string& out) {
@@ -285,7 +269,7 @@ bool UnescapeJsonString(std::string_view literal, std::string& out) {
         } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
           cp = 0xFFFD;
         }
-        AppendUtf8(cp, out);
+        base::AppendUtf8(cp, out);
         break;
       }
       default:

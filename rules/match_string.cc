@@ -8,6 +8,8 @@
 #include <limits>
 #include <system_error>
 
+#include "pipeline/base/utf8.h"
+
 namespace trailhound::rules {
 namespace {
 
@@ -160,24 +162,6 @@ size_t CodePointLength(std::string_view text, size_t pos) {
   }
   char32_t ignored = 0;
   return std::max<size_t>(DecodeUtf8(text, pos, ignored), 1);
-}
-
-void AppendUtf8(char32_t code_point, std::string& out) {
-  if (code_point < 0x80) {
-    out.push_back(static_cast<char>(code_point));
-  } else if (code_point < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (code_point >> 6)));
-    out.push_back(static_cast<char>(0x80 | (code_point & 0x3F)));
-  } else if (code_point < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (code_point >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((code_point >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (code_point & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (code_point >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((code_point >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((code_point >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (code_point & 0x3F)));
-  }
 }
 
 // Index of the first byte lower-casing could change (ASCII upper case or non-ASCII), or npos.
@@ -342,7 +326,7 @@ void AppendLowerCase(std::string_view text, std::string& out) {
     if (lower == code_point) {
       out.append(text.substr(i, length));
     } else {
-      AppendUtf8(lower, out);
+      base::AppendUtf8(lower, out);
     }
     i += length;
   }
