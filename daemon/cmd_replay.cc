@@ -56,7 +56,7 @@ int64_t WallClockNanos() {
 class ReplaySink : public pipeline::DecodeSink {
  public:
   ReplaySink(FILE* dump, FILE* dead_letters, pipeline::DeadLetterOptions dead_letter_options,
-             const std::vector<rules::CompiledRule>& rules, FILE* alerts)
+             const rules::LoadedRules& rules, FILE* alerts)
       : dump_(dump),
         dead_letters_(dead_letters),
         dead_letter_options_(dead_letter_options),
@@ -65,9 +65,10 @@ class ReplaySink : public pipeline::DecodeSink {
 
   void OnEvent(event::Event&& decoded) override {
     counts_.CountEvent(decoded);
-    // Every rule for every event until the eventSource/eventName index lands (#4).
-    for (const rules::CompiledRule& rule : rules_) {
-      if (rules::RuleMatches(rule, decoded, scratch_)) {
+    rules::MatchRules(rules_, decoded, scratch_, matched_);
+    for (const uint32_t index : matched_) {
+      const rules::CompiledRule& rule = rules_.rules[index];
+      if (rule.generates_alerts) {
         ++alert_count_;
         if (alerts_ != nullptr) {
           const std::string alert = pipeline::FormatAlert(
@@ -112,7 +113,8 @@ class ReplaySink : public pipeline::DecodeSink {
   FILE* dead_letters_;
   pipeline::DeadLetterOptions dead_letter_options_;
   pipeline::DecodeCounts counts_;
-  const std::vector<rules::CompiledRule>& rules_;
+  const rules::LoadedRules& rules_;
+  std::vector<uint32_t> matched_;
   FILE* alerts_;
   rules::EvalScratch scratch_;
   uint64_t alert_count_ = 0;
@@ -288,7 +290,7 @@ int RunReplay(const ReplayOptions& options) {
   limits.max_inflated_bytes = options.max_file_bytes;
   pipeline::Decoder decoder(limits);
   ReplaySink sink(dump.get(), dead_letters.get(),
-                  pipeline::DeadLetterOptions{options.dead_letter_raw_bytes}, loaded_rules.rules,
+                  pipeline::DeadLetterOptions{options.dead_letter_raw_bytes}, loaded_rules,
                   alerts.get());
   ReplayTotals totals;
   const Clock::time_point start = Clock::now();

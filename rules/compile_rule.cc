@@ -164,6 +164,7 @@ std::optional<CompiledRule> CompileRule(const SigmaRule& rule, const std::string
   compiled.status = rule.status;
   compiled.author = rule.author;
   compiled.tags = rule.tags;
+  compiled.logsource = rule.logsource;
   compiled.applies = rule.logsource.applies;
   RuleCompiler compiler(options, diagnostics);
   bool ok = true;

@@ -55,7 +55,12 @@ struct CompiledRule {
   std::string status;
   std::string author;
   std::vector<std::string> tags;
+  Logsource logsource;
   bool applies = false;  // logsource is CloudTrail (§3)
+  // False when every correlation referencing the rule has `generate: false` (§13): its matches
+  // feed the correlations but raise no alerts of their own.
+  bool generates_alerts = true;
+  std::vector<std::string> filters;  // ids of the filter documents applied to it (§12)
   std::vector<CompiledSelection> selections;
   Condition condition;
 };
@@ -71,6 +76,8 @@ std::optional<CompiledRule> CompileRule(const SigmaRule& rule, const std::string
 
 // Scratch buffers one evaluating thread reuses, so evaluation allocates nothing per event.
 struct EvalScratch {
+  std::vector<uint32_t> candidates;  // rules the index picked for the event
+  std::string key;                   // the event's eventName/eventSource lower-cased
   std::string text;
   std::string lower;
   std::string other_text;

@@ -135,12 +135,14 @@ class TermArena {
     return Add(Term{kind, 0, std::move(children)});
   }
 
-  // The subtree of an already built condition, as terms.
-  uint32_t Import(std::span<const ConditionNode> nodes, uint32_t index) {
+  // Copies the subtree of an already built condition in, as terms; its selection indices are
+  // shifted by `selection_offset`.
+  uint32_t Import(std::span<const ConditionNode> nodes, uint32_t index,
+                  uint32_t selection_offset = 0) {
     const ConditionNode& node = nodes[index];
-    Term term{node.kind, node.kind == Kind::kSelection ? node.first : 0, {}};
+    Term term{node.kind, node.kind == Kind::kSelection ? node.first + selection_offset : 0, {}};
     for (uint32_t i = 0; node.kind != Kind::kSelection && i < node.count; ++i) {
-      term.children.push_back(Import(nodes, node.first + i));
+      term.children.push_back(Import(nodes, node.first + i, selection_offset));
     }
     return Add(std::move(term));
   }
@@ -490,6 +492,22 @@ std::optional<Condition> CombineConditionsAnyOf(std::span<const Condition> condi
     }
   }
   const uint32_t root = terms.Combine(Kind::kOr, operands);
+  if (root == kDropped) {
+    return std::nullopt;
+  }
+  return terms.Build(root);
+}
+
+std::optional<Condition> CombineConditionsAllOf(std::span<const Condition> conditions,
+                                                std::span<const uint32_t> selection_offsets) {
+  TermArena terms;
+  std::vector<uint32_t> operands;
+  for (size_t i = 0; i < conditions.size(); ++i) {
+    if (!conditions[i].empty()) {
+      operands.push_back(terms.Import(conditions[i].nodes(), 0, selection_offsets[i]));
+    }
+  }
+  const uint32_t root = terms.Combine(Kind::kAnd, operands);
   if (root == kDropped) {
     return std::nullopt;
   }

@@ -65,6 +65,13 @@ std::optional<Condition> ParseCondition(std::string_view text,
 // Returns nullopt when `conditions` is empty or every element is empty.
 std::optional<Condition> CombineConditionsAnyOf(std::span<const Condition> conditions);
 
+// `conditions[0] and conditions[1] and ...`, each over a selection list of its own placed at
+// `selection_offsets[i]` in the combined list (a filter's selections appended to a rule's, §12).
+// Returns nullopt when every element is empty.
+// REQUIRES: selection_offsets.size() == conditions.size().
+std::optional<Condition> CombineConditionsAllOf(std::span<const Condition> conditions,
+                                                std::span<const uint32_t> selection_offsets);
+
 // The tree in prefix form, e.g. `or(a, and(b, not(c)))`, for tests and `rules lint` output.
 // A selection index outside `identifiers` prints as `#index`.
 std::string DescribeCondition(const Condition& condition, std::span<const std::string> identifiers);

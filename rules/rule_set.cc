@@ -1,6 +1,7 @@
 // rules/rule_set.cc: rule loading across files.
 #include "rules/rule_set.h"
 
+#include <algorithm>
 #include <map>
 
 #include <yaml-cpp/yaml.h>
@@ -28,6 +29,79 @@ bool CheckUnique(const SigmaRule& rule, const std::string& key, const char* what
   return false;
 }
 
+struct LoadedFilter {
+  const SigmaDocument* document;
+  CompiledRule compiled;  // its selections and condition
+};
+
+// §12: an exclusion is written `condition: not selection`; anything else narrows the rules to
+// what the filter selects, which is rarely what its author meant.
+void CheckFilterNegated(const SigmaDocument& document, Diagnostics& diagnostics) {
+  const std::string& condition = document.rule.conditions.front();
+  const size_t start = condition.find_first_not_of(" \t");
+  const std::string_view text =
+      start == std::string::npos ? std::string_view{} : std::string_view(condition).substr(start);
+  if (text.substr(0, 4) != "not " && text.substr(0, 4) != "not(") {
+    diagnostics.Warning(document.rule.condition_locations.front(), "filter-not-negated",
+                        "a filter's condition is AND-ed to the rule's: write the exclusion as "
+                        "'not selection'");
+  }
+}
+
+// Every key the filter's logsource sets has the same value in the rule's (§12).
+bool LogsourceContains(const Logsource& filter, const Logsource& rule) {
+  return (filter.product.empty() || filter.product == rule.product) &&
+         (filter.service.empty() || filter.service == rule.service) &&
+         (filter.category.empty() || filter.category == rule.category);
+}
+
+bool FilterNames(const FilterTargets& targets, const CompiledRule& rule) {
+  if (targets.any) {
+    return true;
+  }
+  for (const std::string& target : targets.rules) {
+    if (target == rule.id || (!rule.name.empty() && target == rule.name)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Turns the condition C of every rule the filter applies to into `(C) and (F)` over the rule's
+// selections followed by the filter's (§12).
+void ApplyFilter(const LoadedFilter& filter, std::vector<CompiledRule>& rules,
+                 Diagnostics& diagnostics) {
+  const SigmaDocument& document = *filter.document;
+  for (size_t i = 0; i < document.filter.rules.size(); ++i) {
+    const std::string& target = document.filter.rules[i];
+    const bool known = std::any_of(rules.begin(), rules.end(), [&](const CompiledRule& rule) {
+      return rule.id == target || (!rule.name.empty() && rule.name == target);
+    });
+    if (!known) {
+      Diagnostic warning{document.filter.locations[i], Severity::kWarning, "filter-unknown-rule",
+                         "filter names " + Quote(target) + ", which is not a loaded rule",
+                         document.rule.title};
+      diagnostics.Add(std::move(warning));
+    }
+  }
+  for (CompiledRule& rule : rules) {
+    if (!FilterNames(document.filter, rule) ||
+        !LogsourceContains(document.rule.logsource, rule.logsource)) {
+      continue;
+    }
+    const Condition parts[] = {rule.condition, filter.compiled.condition};
+    const uint32_t offsets[] = {0, static_cast<uint32_t>(rule.selections.size())};
+    std::optional<Condition> combined = CombineConditionsAllOf(parts, offsets);
+    if (!combined.has_value()) {
+      continue;
+    }
+    rule.condition = *std::move(combined);
+    rule.selections.insert(rule.selections.end(), filter.compiled.selections.begin(),
+                           filter.compiled.selections.end());
+    rule.filters.push_back(document.rule.id);
+  }
+}
+
 }  // namespace
 
 LoadedRules LoadRules(const std::vector<std::string>& paths, const CompileOptions& options,
@@ -35,26 +109,67 @@ LoadedRules LoadRules(const std::vector<std::string>& paths, const CompileOption
   LoadedRules loaded;
   const std::vector<std::string> files = ListRuleFiles(paths, diagnostics);
   loaded.files = files.size();
+  std::vector<std::pair<std::string, SigmaDocument>> documents;
+  for (const std::string& file : files) {
+    for (SigmaDocument& document : ParseRuleFile(file, diagnostics)) {
+      documents.emplace_back(file, std::move(document));
+    }
+  }
+  loaded.documents = documents.size();
+
   std::map<std::string, SourceLocation> ids;
   std::map<std::string, SourceLocation> names;
-  for (const std::string& file : files) {
-    for (const SigmaDocument& document : ParseRuleFile(file, diagnostics)) {
-      ++loaded.documents;
-      if (document.kind != DocumentKind::kDetection || !document.loaded) {
-        continue;  // correlations and filters are not supported yet (#4)
-      }
-      const size_t first = diagnostics.size();
-      const bool unique =
-          CheckUnique(document.rule, document.rule.id, "id", ids, diagnostics) &&
-          CheckUnique(document.rule, document.rule.name, "name", names, diagnostics);
-      std::optional<CompiledRule> compiled = CompileRule(document.rule, file, options, diagnostics);
-      diagnostics.SetRuleTitle(first, document.rule.title);
-      if (unique && compiled.has_value()) {
-        loaded.rules.push_back(*std::move(compiled));
-      }
+  std::vector<SourceLocation> locations;  // of each loaded rule, for index warnings
+  std::vector<LoadedFilter> filters;
+  for (const auto& [file, document] : documents) {
+    if (document.kind == DocumentKind::kCorrelation || !document.loaded) {
+      continue;  // correlations are compiled once the rules they reference are known
+    }
+    const size_t first = diagnostics.size();
+    const bool unique = CheckUnique(document.rule, document.rule.id, "id", ids, diagnostics) &&
+                        CheckUnique(document.rule, document.rule.name, "name", names, diagnostics);
+    std::optional<CompiledRule> compiled = CompileRule(document.rule, file, options, diagnostics);
+    if (document.kind == DocumentKind::kFilter && compiled.has_value()) {
+      CheckFilterNegated(document, diagnostics);
+    }
+    diagnostics.SetRuleTitle(first, document.rule.title);
+    if (!unique || !compiled.has_value()) {
+      continue;
+    }
+    if (document.kind == DocumentKind::kFilter) {
+      filters.push_back(LoadedFilter{&document, *std::move(compiled)});
+    } else {
+      loaded.rules.push_back(*std::move(compiled));
+      locations.push_back(document.rule.location);
+    }
+  }
+  for (const LoadedFilter& filter : filters) {
+    ApplyFilter(filter, loaded.rules, diagnostics);
+  }
+  loaded.filters = filters.size();
+
+  loaded.index = RuleIndex(loaded.rules);
+  for (uint32_t i = 0; i < loaded.rules.size(); ++i) {
+    if (loaded.index.via(i) == RuleIndex::Via::kUnindexed) {
+      Diagnostic warning{locations[i], Severity::kWarning, "unindexed-rule",
+                         "no eventSource or eventName bounds this rule, so every record is "
+                         "evaluated against it; add one if you can",
+                         loaded.rules[i].title};
+      diagnostics.Add(std::move(warning));
     }
   }
   return loaded;
+}
+
+void MatchRules(const LoadedRules& loaded, const event::Event& event, EvalScratch& scratch,
+                std::vector<uint32_t>& matched) {
+  matched.clear();
+  loaded.index.Candidates(event, scratch.candidates, scratch.key);
+  for (const uint32_t rule : scratch.candidates) {
+    if (RuleMatches(loaded.rules[rule], event, scratch)) {
+      matched.push_back(rule);
+    }
+  }
 }
 
 bool LoadPlaceholders(const std::string& path, Placeholders& out, Diagnostics& diagnostics) {

@@ -1,6 +1,6 @@
 // rules/rule_set.h: loading every rule under a set of paths the way the daemon, replay and lint
-// all do: list files, parse, compile, and refuse duplicate ids and names across files. A rule
-// with an error is left out and reported; the others load (SIGMA.md §1).
+// all do: list files, parse, compile, apply filters, index, and refuse duplicate ids and names
+// across files. A rule with an error is left out and reported; the others load (SIGMA.md §1).
 #pragma once
 
 #include <string>
@@ -8,17 +8,26 @@
 
 #include "rules/compiled_rule.h"
 #include "rules/diagnostics.h"
+#include "rules/rule_index.h"
 
 namespace trailhound::rules {
 
 struct LoadedRules {
   std::vector<CompiledRule> rules;  // the detection rules that compiled without error
+  RuleIndex index;                  // over `rules`
   size_t files = 0;
   size_t documents = 0;
+  size_t filters = 0;  // filter documents loaded
 };
 
+// Loads, filters and indexes; warns `unindexed-rule` for each rule every event must visit.
 LoadedRules LoadRules(const std::vector<std::string>& paths, const CompileOptions& options,
                       Diagnostics& diagnostics);
+
+// The indices of the rules `event` matches, ascending, into `matched` (cleared first). Only the
+// rules the index picks are evaluated. Allocates nothing once `scratch` and `matched` are warm.
+void MatchRules(const LoadedRules& loaded, const event::Event& event, EvalScratch& scratch,
+                std::vector<uint32_t>& matched);
 
 // Reads `name: [values]` placeholders (sigma.placeholders) from a YAML file; false with a
 // diagnostic when the file is unusable.

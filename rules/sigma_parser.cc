@@ -144,6 +144,7 @@ class DocumentParser {
       document.kind = DocumentKind::kCorrelation;
     } else if (node["filter"]) {
       document.kind = DocumentKind::kFilter;
+      ParseFilter(node, document);
     } else {
       document.kind = DocumentKind::kDetection;
       ParseDetectionRule(node, document.rule);
@@ -242,6 +243,49 @@ class DocumentParser {
     ParseDetection(detection, rule);
   }
 
+  // A filter document (§12): title, id, logsource, and `filter` holding `rules`, selections
+  // and one condition.
+  void ParseFilter(const YAML::Node& node, SigmaDocument& document) {
+    SigmaRule& rule = document.rule;
+    rule.title = ReadString(node, "title", true);
+    rule.id = ReadString(node, "id", true);
+    rule.name = ReadString(node, "name", false);
+    ParseLogsource(node, rule);
+    const YAML::Node filter = node["filter"];
+    if (!filter.IsMap()) {
+      diagnostics_.Error(Where(filter, file_), "value-type",
+                         "'filter' must map 'rules', search identifiers and 'condition'");
+      return;
+    }
+    ParseFilterTargets(filter["rules"], document.filter);
+    ParseDetection(filter, rule, /*skip_key=*/"rules");
+    if (rule.conditions.size() > 1) {
+      diagnostics_.Error(Where(filter["condition"], file_), "condition-syntax",
+                         "a filter has one condition, a single string");
+    }
+  }
+
+  void ParseFilterTargets(const YAML::Node& rules, FilterTargets& targets) {
+    if (!rules || rules.IsNull() || (rules.IsScalar() && rules.Scalar() == "any")) {
+      return;
+    }
+    if (!rules.IsSequence()) {
+      diagnostics_.Error(Where(rules, file_), "value-type",
+                         "filter 'rules' must be a list of rule ids or names, or 'any'");
+      return;
+    }
+    for (const YAML::Node& entry : rules) {
+      if (!entry.IsScalar()) {
+        diagnostics_.Error(Where(entry, file_), "value-type",
+                           "each filter 'rules' entry must be a rule id or name");
+        continue;
+      }
+      targets.rules.push_back(entry.Scalar());
+      targets.locations.push_back(Where(entry, file_));
+    }
+    targets.any = targets.rules.empty();  // an empty list means any (§12)
+  }
+
   void ParseStatusAndLevel(const YAML::Node& node, SigmaRule& rule) {
     rule.status = ReadString(node, "status", false);
     if (!rule.status.empty()) {
@@ -306,11 +350,16 @@ class DocumentParser {
     }
   }
 
-  void ParseDetection(const YAML::Node& detection, SigmaRule& rule) {
+  // `skip_key`: a key that is not a search identifier here (a filter's `rules`).
+  void ParseDetection(const YAML::Node& detection, SigmaRule& rule,
+                      std::string_view skip_key = {}) {
     bool has_condition = false;
     for (const auto& pair : detection) {
       const std::string key = pair.first.Scalar();
       const SourceLocation where = Where(pair.first, file_);
+      if (!skip_key.empty() && key == skip_key) {
+        continue;
+      }
       if (key == "condition") {
         has_condition = true;
         ParseConditionTexts(pair.second, rule);

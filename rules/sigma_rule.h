@@ -99,12 +99,22 @@ struct SigmaRule {
 
 enum class DocumentKind { kDetection, kCorrelation, kFilter };
 
+// The rules a filter document applies to (§12): every rule, or those named by id or name.
+struct FilterTargets {
+  bool any = true;
+  std::vector<std::string> rules;
+  std::vector<SourceLocation> locations;  // of each entry of `rules`
+};
+
 struct SigmaDocument {
   DocumentKind kind = DocumentKind::kDetection;
   SourceLocation location;
-  YAML::Node node;      // the whole document (correlations and filters are read from it later)
-  SigmaRule rule;       // parsed for detection documents
-  bool loaded = false;  // false when an error left the document out
+  YAML::Node node;  // the whole document (correlations are read from it by their compiler)
+  // Parsed for detection and filter documents (a filter's selections and single condition
+  // live in `rule.identifiers` and `rule.conditions`).
+  SigmaRule rule;
+  FilterTargets filter;  // filter documents
+  bool loaded = false;   // false when an error left the document out
 };
 
 }  // namespace trailhound::rules

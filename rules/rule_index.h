@@ -1,0 +1,69 @@
+// rules/rule_index.h: which rules an event can possibly match, from its eventName and
+// eventSource alone, so an event visits only those rules (DESIGN.md "evaluate": dispatched by
+// eventSource/eventName). A rule is indexed by a field when its condition cannot hold unless
+// that field equals one of a set of texts or starts with one of a set of prefixes; the analysis
+// is conservative (a rule it cannot bound is evaluated for every event and lint says so with
+// `unindexed-rule`), so the index never hides a match. Immutable once built; Candidates is const
+// and any number of threads may call it, each with its own buffers.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "pipeline/event/event.h"
+#include "rules/compiled_rule.h"
+
+namespace trailhound::rules {
+
+// What must hold of one field for a rule to match: its (lower-cased) text is one of `exact` or
+// starts with one of `prefixes`. `unbounded` means the analysis found no such set.
+struct FieldKeys {
+  bool unbounded = true;
+  std::vector<std::string> exact;
+  std::vector<std::string> prefixes;
+};
+
+// The analysis for one field path (`eventName`, `eventSource`) over a rule's condition.
+FieldKeys AnalyzeRuleKeys(const CompiledRule& rule, std::string_view field);
+
+class RuleIndex {
+ public:
+  RuleIndex() = default;
+  // Indexes `rules` (by position). Rules that do not apply to CloudTrail are left out entirely:
+  // they never match (SIGMA.md §3).
+  explicit RuleIndex(const std::vector<CompiledRule>& rules);
+
+  // The rules `event` may match, ascending, into `out` (cleared first). `lower` is scratch.
+  void Candidates(const event::Event& event, std::vector<uint32_t>& out, std::string& lower) const;
+
+  // How a rule was indexed, for lint and stats.
+  enum class Via : uint8_t { kNotApplicable, kEventName, kEventSource, kUnindexed };
+  Via via(uint32_t rule) const { return via_[rule]; }
+  size_t unindexed_count() const { return every_event_.size(); }
+
+ private:
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+  };
+  using Lists = std::unordered_map<std::string, std::vector<uint32_t>, Hash, std::equal_to<>>;
+  // The rules keyed on one field: by whole text, and by prefix grouped by prefix length.
+  struct FieldTable {
+    Lists exact;
+    std::vector<std::pair<size_t, Lists>> prefixes;  // (length, prefix → rules)
+    void Add(const FieldKeys& keys, uint32_t rule);
+    // Appends the rules of every list `lowered` selects to `out`; returns how many lists.
+    int Collect(std::string_view lowered, std::vector<uint32_t>& out) const;
+  };
+
+  FieldTable by_name_;
+  FieldTable by_source_;
+  std::vector<uint32_t> every_event_;  // unindexed rules, evaluated for every event
+  std::vector<uint32_t> applicable_;   // every rule that applies, for hostile eventName types
+  std::vector<Via> via_;
+};
+
+}  // namespace trailhound::rules
