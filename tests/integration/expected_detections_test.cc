@@ -181,7 +181,8 @@ std::string Diff(const std::map<Pair, ExpectedPair>& expected, const std::vector
   return missing + unexpected + other;
 }
 
-std::vector<std::string> JsonFilesIn(const std::string& dir) {
+// The names of the regular files in `dir` ending in `extension`, sorted.
+std::vector<std::string> FilesIn(const std::string& dir, std::string_view extension) {
   std::vector<std::string> files;
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
@@ -189,7 +190,7 @@ std::vector<std::string> JsonFilesIn(const std::string& dir) {
       ADD_FAILURE() << "more than " << kMaxInputFiles << " files in " << dir;
       break;
     }
-    if (entry.is_regular_file() && entry.path().extension() == ".json") {
+    if (entry.is_regular_file() && entry.path().extension() == extension) {
       files.push_back(entry.path().filename().string());
     }
   }
@@ -201,18 +202,8 @@ std::vector<std::string> JsonFilesIn(const std::string& dir) {
 // The `id:` of every rule file in the SigmaHQ directory (one rule per file there).
 std::set<std::string> RuleIdsInDirectory() {
   std::set<std::string> ids;
-  const std::vector<std::string> files = [] {
-    std::vector<std::string> names;
-    std::error_code ec;
-    for (const auto& entry : std::filesystem::directory_iterator(kRulesDir, ec)) {
-      if (names.size() < kMaxInputFiles && entry.path().extension() == ".yml") {
-        names.push_back(entry.path().string());
-      }
-    }
-    return names;
-  }();
-  for (const std::string& file : files) {
-    const std::vector<std::string> lines = Lines(ReadFile(file));
+  for (const std::string& name : FilesIn(kRulesDir, ".yml")) {
+    const std::vector<std::string> lines = Lines(ReadFile(kRulesDir + "/" + name));
     for (size_t i = 0; i < lines.size() && i < kMaxFixtureLines; ++i) {
       if (lines[i].rfind("id: ", 0) == 0) {
         ids.insert(lines[i].substr(4));
@@ -251,7 +242,7 @@ TEST(ExpectedDetections, StratusTechniquesRaiseExactlyTheReasonedAlerts) {
                               .second;
     EXPECT_TRUE(inserted) << "stratus.tsv:" << row.number << ": pair listed twice";
   }
-  const std::vector<std::string> files = JsonFilesIn(kStratusDir);
+  const std::vector<std::string> files = FilesIn(kStratusDir, ".json");
   EXPECT_EQ(files.size(), 35u) << "one file per technique";
   std::set<std::string> techniques;
   size_t pair_count = 0;
