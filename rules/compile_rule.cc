@@ -3,6 +3,7 @@
 // regexes and networks are compiled once here, so evaluation only runs them.
 #include <charconv>
 
+#include "rules/cloudtrail_fields.h"
 #include "rules/compiled_rule.h"
 
 namespace trailhound::rules {
@@ -26,8 +27,9 @@ std::string NumberText(const SigmaValue& value) {
 
 class RuleCompiler {
  public:
-  RuleCompiler(const CompileOptions& options, Diagnostics& diagnostics)
-      : options_(options), diagnostics_(diagnostics) {}
+  // `cloudtrail`: the rule applies to CloudTrail, so its field names are checked against it.
+  RuleCompiler(const CompileOptions& options, bool cloudtrail, Diagnostics& diagnostics)
+      : options_(options), cloudtrail_(cloudtrail), diagnostics_(diagnostics) {}
 
   bool CompileItem(const DetectionItem& item, CompiledItem& out) {
     const std::optional<ModifierPlan> plan = PlanModifiers(item, diagnostics_);
@@ -40,6 +42,9 @@ class RuleCompiler {
       out.plan.shape = ModifierPlan::Shape::kContains;  // a keyword is a substring search (§5)
     }
     out.path = event::FieldPath::Compile(item.field);
+    if (cloudtrail_) {
+      CheckFieldNames(item, *plan);
+    }
     bool ok = true;
     for (const SigmaValue& value : item.values) {
       ok &= CompileValue(item, value, out);
@@ -48,6 +53,30 @@ class RuleCompiler {
   }
 
  private:
+  // Warnings only: a custom or future field is legal, it just never matches today's records.
+  void CheckFieldNames(const DetectionItem& item, const ModifierPlan& plan) {
+    if (!item.keyword && !IsCloudTrailRecordField(FirstSegment(item.field))) {
+      diagnostics_.Warning(item.location, "unknown-field",
+                           Quote(FirstSegment(item.field)) +
+                               " is not a field of CloudTrail records; this item never matches "
+                               "a record without it");
+    }
+    for (const SigmaValue& value : item.values) {
+      if (plan.kind == ModifierPlan::Kind::kFieldRef) {
+        if (!IsCloudTrailRecordField(FirstSegment(value.text))) {
+          diagnostics_.Warning(
+              value.location, "unknown-field",
+              Quote(FirstSegment(value.text)) + " is not a field of CloudTrail records");
+        }
+      } else if (value.kind == ValueKind::kString && LooksLikeFieldPath(value.text)) {
+        diagnostics_.Warning(value.location, "value-looks-like-field",
+                             Quote(value.text) +
+                                 " is compared as text; to compare with that field's value, "
+                                 "use the fieldref modifier");
+      }
+    }
+  }
+
   bool CompileValue(const DetectionItem& item, const SigmaValue& value, CompiledItem& out) {
     CompiledValue compiled;
     switch (out.plan.kind) {
@@ -148,6 +177,7 @@ class RuleCompiler {
   }
 
   const CompileOptions& options_;
+  bool cloudtrail_;
   Diagnostics& diagnostics_;
 };
 
@@ -166,7 +196,7 @@ std::optional<CompiledRule> CompileRule(const SigmaRule& rule, const std::string
   compiled.tags = rule.tags;
   compiled.logsource = rule.logsource;
   compiled.applies = rule.logsource.applies;
-  RuleCompiler compiler(options, diagnostics);
+  RuleCompiler compiler(options, rule.logsource.applies, diagnostics);
   bool ok = true;
   std::vector<std::string> names;
   for (const SearchIdentifier& identifier : rule.identifiers) {

@@ -58,6 +58,14 @@ TEST(RulesLintCli, SigmaHqCloudTrailRulesLintClean) {
             (std::vector<std::string>{
                 "aws_cloudtrail_imds_malicious_usage.yml", "aws_cloudtrail_pua_trufflehog.yml",
                 "aws_root_account_usage.yml", "aws_sts_assumerole_misuse.yml"}));
+  // The SAML rule tests a top-level `status` no CloudTrail record has; the backdoor-keys rule
+  // compares with the text of a field path where it meant the field (checklist item 67).
+  EXPECT_THAT(run.out, HasSubstr("aws_delete_saml_provider.yml:26:9: warning[unknown-field]: "
+                                 "'status' is not a field of CloudTrail records"));
+  EXPECT_THAT(run.out, HasSubstr("aws_iam_backdoor_users_keys.yml:25:36: "
+                                 "warning[value-looks-like-field]: "
+                                 "'responseElements.accessKey.userName'"));
+  EXPECT_EQ(Lines(run.out).size(), 6u) << run.out;
 }
 
 TEST(RulesLintCli, BadRuleGivesLocatedDiagnosticsAndExitOne) {

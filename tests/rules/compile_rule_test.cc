@@ -205,6 +205,46 @@ TEST(CompiledRule, ForeignLogsourceNeverMatches) {
       CompileRule(documents[0].rule, "w.yml", CompileOptions{}, diagnostics);
   ASSERT_TRUE(rule.has_value());
   EXPECT_FALSE(Matches(*rule, R"({"F":"x"})"));
+  EXPECT_FALSE(diagnostics.Has("unknown-field"));  // field names are another product's business
+}
+
+// §14 warnings about field names: they load, and say why they probably never match.
+TEST(CompiledRule, WarnsOfUnknownFieldsAndValuesThatLookLikeFields) {
+  struct WarningRow {
+    const char* detection;
+    const char* code;  // expected warning, or "" for none of the two
+    int line;          // of the warning, in the rule text (detection starts at line 6)
+    int column;
+  };
+  const WarningRow rows[] = {
+      {"  s: {src_ip: 10.0.0.1}\n  condition: s\n", "unknown-field", 6, 7},
+      {"  s:\n    status: failure\n  condition: s\n", "unknown-field", 7, 5},
+      {"  s: {eventname: CreateUser}\n  condition: s\n", "unknown-field", 6, 7},
+      {"  s: {userIdentity.arn|fieldref: principal.arn}\n  condition: s\n", "unknown-field", 6, 34},
+      {"  s: {userIdentity.arn: 'responseElements.accessKey.userName'}\n  condition: s\n",
+       "value-looks-like-field", 6, 25},
+      {"  s: {userIdentity.arn|fieldref: responseElements.user.arn}\n  condition: s\n", "", 0, 0},
+      {"  s: {eventSource: iam.amazonaws.com}\n  condition: s\n", "", 0, 0},
+      {"  s: {requestParameters.policyDocument|contains: 'requestParameters.x y'}\n"
+       "  condition: s\n",
+       "", 0, 0},
+      {"  s: {trailhound.exposure.status: public}\n  condition: s\n", "", 0, 0},
+      {"  s: [status]\n  condition: s\n", "", 0, 0},  // keywords name no field
+  };
+  for (const WarningRow& row : rows) {
+    Diagnostics diagnostics;
+    ASSERT_TRUE(Compile(row.detection, diagnostics).has_value()) << row.detection;
+    std::string found;
+    for (const Diagnostic& d : diagnostics.items()) {
+      if (d.code == "unknown-field" || d.code == "value-looks-like-field") {
+        EXPECT_EQ(d.severity, Severity::kWarning);
+        EXPECT_EQ(d.location.line, row.line) << row.detection;
+        EXPECT_EQ(d.location.column, row.column) << row.detection;
+        found += d.code;
+      }
+    }
+    EXPECT_EQ(found, row.code) << row.detection;
+  }
 }
 
 }  // namespace
