@@ -27,17 +27,35 @@ void PutOrNull(Writer& w, const char* key, std::string_view value) {
   }
 }
 
-std::string Summary(const rules::CompiledRule& rule, const event::Event& event) {
-  std::string summary = rule.title;
-  const std::string_view actor =
-      event.user_arn().empty() ? event.hot(event::HotField::kUserType) : event.user_arn();
+// The `rule` object's fields, from a detection or a correlation rule.
+struct RuleFields {
+  std::string_view id, title, level, author, status, description;
+  const std::vector<std::string>& tags;
+};
+
+RuleFields FieldsOf(const rules::CompiledRule& rule) {
+  return RuleFields{rule.id,     rule.title,       rule.level, rule.author,
+                    rule.status, rule.description, rule.tags};
+}
+
+RuleFields FieldsOf(const rules::CorrelationRule& rule) {
+  return RuleFields{rule.id,     rule.title,       rule.level, rule.author,
+                    rule.status, rule.description, rule.tags};
+}
+
+std::string Summary(std::string_view title, const event::Event* event, std::string_view account) {
+  std::string summary(title);
+  const std::string_view actor = event == nullptr ? std::string_view{}
+                                 : event->user_arn().empty()
+                                     ? event->hot(event::HotField::kUserType)
+                                     : event->user_arn();
   if (!actor.empty()) {
     summary += " by ";
     summary.append(actor);
   }
-  if (!event.recipient_account_id().empty()) {
+  if (!account.empty()) {
     summary += " in ";
-    summary.append(event.recipient_account_id());
+    summary.append(account);
   }
   if (summary.size() > 255) {
     summary.resize(252);
@@ -49,10 +67,11 @@ std::string Summary(const rules::CompiledRule& rule, const event::Event& event) 
   return summary;
 }
 
-void PutRule(Writer& w, const rules::CompiledRule& rule) {
+void PutRule(Writer& w, const RuleFields& rule) {
   w.Key("rule");
   w.StartObject();
   Put(w, "id", rule.id);
+  Put(w, "uuid", rule.id);  // Sigma rule ids are UUIDs already (lint warns when not)
   Put(w, "title", rule.title);
   Put(w, "level", rule.level);
   Put(w, "source", "sigma");
@@ -64,6 +83,7 @@ void PutRule(Writer& w, const rules::CompiledRule& rule) {
   w.EndArray();
   Put(w, "author", rule.author);  // shown with every match (Detection Rule License)
   Put(w, "status", rule.status);
+  Put(w, "description", rule.description);
   w.EndObject();
 }
 
@@ -120,6 +140,97 @@ void PutContextDisabled(Writer& w) {
   w.EndObject();
 }
 
+// The record's place in its file (§5.1): `line` of an NDJSON stream, or `record`, the index in
+// the outermost Records/array, plus the full position for everything else.
+void PutInput(Writer& w, const AlertInput& input, const event::Position& position) {
+  w.Key("input");
+  w.StartObject();
+  Put(w, "source", input.source);
+  Put(w, "received_at", event::FormatEventTime(input.received_at_ns));
+  Put(w, "path", position.source ? *position.source : "");
+  for (uint8_t i = 0; i < position.step_count; ++i) {
+    const event::PositionStep& step = position.steps[i];
+    if (step.kind == event::StepKind::kLine) {
+      w.Key("line");
+      w.Uint(step.index);
+      break;
+    }
+    if (step.kind == event::StepKind::kRecords || step.kind == event::StepKind::kArray) {
+      w.Key("record");
+      w.Uint(step.index);
+      break;
+    }
+  }
+  Put(w, "position", position.ToString());
+  w.EndObject();
+}
+
+void PutDedup(Writer& w, std::string_view first_time, std::string_view last_time) {
+  w.Key("dedup");
+  w.StartObject();
+  w.Key("folded");
+  w.Uint(0);
+  Put(w, "first_time", first_time);
+  Put(w, "last_time", last_time);
+  w.EndObject();
+}
+
+void PutTail(Writer& w) {
+  PutContextDisabled(w);
+  w.Key("context_info");
+  w.StartObject();
+  w.Key("complete");
+  w.Bool(false);
+  w.EndObject();
+  w.Key("producer");
+  w.StartObject();
+  Put(w, "name", "trailhound");
+  Put(w, "version", "0.1.0");
+  w.EndObject();
+}
+
+// An event known only by id and account (a correlation window closed by a later record).
+void PutEventById(Writer& w, std::string_view event_id, std::string_view account) {
+  w.Key("event");
+  w.StartObject();
+  Put(w, "eventID", event_id);
+  PutOrNull(w, "recipientAccountId", account);
+  w.EndObject();
+}
+
+void PutCorrelation(Writer& w, const rules::CorrelationAlert& alert) {
+  constexpr size_t kMaxEventIds = 20;
+  w.Key("correlation");
+  w.StartObject();
+  Put(w, "type", rules::CorrelationTypeName(alert.rule->type));
+  w.Key("group");
+  w.StartObject();
+  for (const auto& [field, value] : alert.group) {
+    w.Key(field.data(), static_cast<rapidjson::SizeType>(field.size()));
+    if (value.has_value()) {
+      w.String(value->data(), static_cast<rapidjson::SizeType>(value->size()));
+    } else {
+      w.Null();
+    }
+  }
+  w.EndObject();
+  w.Key("window_s");
+  w.Int64(alert.rule->timespan_ns / 1'000'000'000);
+  w.Key("count");
+  w.Uint64(alert.count);
+  Put(w, "first_time", event::FormatEventTime(alert.first_time_ns));
+  Put(w, "last_time", event::FormatEventTime(alert.last_time_ns));
+  w.Key("event_ids");
+  w.StartArray();
+  for (size_t i = 0; i < alert.event_ids.size() && i < kMaxEventIds; ++i) {
+    w.String(alert.event_ids[i].c_str());
+  }
+  w.EndArray();
+  w.Key("truncated");
+  w.Bool(alert.event_ids.size() > kMaxEventIds);
+  w.EndObject();
+}
+
 }  // namespace
 
 std::string AlertId(std::string_view rule_id, std::string_view key) {
@@ -143,36 +254,52 @@ std::string FormatAlert(const rules::CompiledRule& rule, const event::Event& eve
   Put(w, "schema", "trailhound.alert/v1");
   Put(w, "alert_id", AlertId(rule.id, key));
   Put(w, "time", now);
-  Put(w, "summary", Summary(rule, event));
-  PutRule(w, rule);
+  Put(w, "summary", Summary(rule.title, &event, event.recipient_account_id()));
+  PutRule(w, FieldsOf(rule));
   PutEvent(w, event);
   w.Key("correlation");
   w.Null();
-  w.Key("dedup");
-  w.StartObject();
-  w.Key("folded");
-  w.Uint(0);
-  Put(w, "first_time", now);
-  Put(w, "last_time", now);
+  PutDedup(w, now, now);
+  PutInput(w, input, event.position());
+  PutTail(w);
   w.EndObject();
-  w.Key("input");
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+std::string FormatCorrelationAlert(const rules::CorrelationAlert& alert,
+                                   const event::Event* completing, const AlertInput& input,
+                                   int64_t now_ns) {
+  std::string key = alert.group_json;
+  key += '\0';
+  key += alert.first_event_id;
+  const bool have_event = completing != nullptr && completing->event_id() == alert.event_id;
+  const std::string now = event::FormatEventTime(now_ns);
+  rapidjson::StringBuffer buffer;
+  Writer w(buffer);
   w.StartObject();
-  Put(w, "source", input.source);
-  Put(w, "received_at", event::FormatEventTime(input.received_at_ns));
-  Put(w, "path", event.position().source ? *event.position().source : "");
-  Put(w, "position", event.position().ToString());
-  w.EndObject();
-  PutContextDisabled(w);
-  w.Key("context_info");
-  w.StartObject();
-  w.Key("complete");
-  w.Bool(false);
-  w.EndObject();
-  w.Key("producer");
-  w.StartObject();
-  Put(w, "name", "trailhound");
-  Put(w, "version", "0.1.0");
-  w.EndObject();
+  Put(w, "schema", "trailhound.alert/v1");
+  Put(w, "alert_id", AlertId(alert.rule->id, key));
+  Put(w, "time", now);
+  Put(w, "summary", Summary(alert.rule->title, have_event ? completing : nullptr, alert.account));
+  PutRule(w, FieldsOf(*alert.rule));
+  if (have_event) {
+    PutEvent(w, *completing);
+  } else {
+    PutEventById(w, alert.event_id, alert.account);
+  }
+  PutCorrelation(w, alert);
+  PutDedup(w, event::FormatEventTime(alert.first_time_ns),
+           event::FormatEventTime(alert.last_time_ns));
+  if (have_event) {
+    PutInput(w, input, completing->position());
+  } else {
+    w.Key("input");
+    w.StartObject();
+    Put(w, "source", input.source);
+    Put(w, "received_at", event::FormatEventTime(input.received_at_ns));
+    w.EndObject();
+  }
+  PutTail(w);
   w.EndObject();
   return std::string(buffer.GetString(), buffer.GetSize());
 }

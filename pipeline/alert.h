@@ -9,6 +9,7 @@
 
 #include "pipeline/event/event.h"
 #include "rules/compiled_rule.h"
+#include "rules/correlation.h"
 
 namespace trailhound::pipeline {
 
@@ -26,5 +27,13 @@ struct AlertInput {
 // are there, so consumers can rely on the shape.
 std::string FormatAlert(const rules::CompiledRule& rule, const event::Event& event,
                         const AlertInput& input, int64_t now_ns);
+
+// A correlation alert (SIGMA.md §13, DETECTIONS.md §5.1): id keyed on the group's canonical JSON
+// and the window's first eventID; `correlation` filled. `completing` is the record being
+// processed when the alert fired: when it is the alert's event its fields fill `event` and
+// `input`, otherwise (a window closed by the watermark) `event` holds the id and account only.
+std::string FormatCorrelationAlert(const rules::CorrelationAlert& alert,
+                                   const event::Event* completing, const AlertInput& input,
+                                   int64_t now_ns);
 
 }  // namespace trailhound::pipeline

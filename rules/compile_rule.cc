@@ -193,6 +193,7 @@ std::optional<CompiledRule> CompileRule(const SigmaRule& rule, const std::string
   compiled.level = rule.level;
   compiled.status = rule.status;
   compiled.author = rule.author;
+  compiled.description = rule.description;
   compiled.tags = rule.tags;
   compiled.logsource = rule.logsource;
   compiled.applies = rule.logsource.applies;

@@ -54,6 +54,7 @@ struct CompiledRule {
   std::string level;
   std::string status;
   std::string author;
+  std::string description;
   std::vector<std::string> tags;
   Logsource logsource;
   bool applies = false;  // logsource is CloudTrail (§3)

@@ -348,6 +348,11 @@ TEST(ReplayCli, RulesProduceDeterministicAlertsWithTheDocumentedShape) {
   EXPECT_STREQ((*alert)["rule"]["author"].GetString(), "trailhound tests");
   EXPECT_STREQ((*alert)["event"]["eventID"].GetString(), "e1");
   EXPECT_STREQ((*alert)["input"]["source"].GetString(), "file");
+  EXPECT_EQ((*alert)["input"]["line"].GetUint(), 1u);  // NDJSON: the line (§5.1)
+  EXPECT_STREQ((*alert)["input"]["path"].GetString(), (dir / "trail.ndjson").c_str());
+  EXPECT_STREQ((*alert)["rule"]["uuid"].GetString(), "0b3a5c1e-5d2f-4f7e-9d7a-2f6a0f1b9c01");
+  EXPECT_TRUE((*alert)["correlation"].IsNull());
+  EXPECT_EQ((*ParseJson(alerts[1]))["input"]["line"].GetUint(), 3u);
   const rapidjson::Value& context = (*alert)["context"];
   EXPECT_EQ(context.MemberCount(), 11u);
   EXPECT_STREQ(context["track"]["status"].GetString(), "unknown");
