@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -50,10 +51,21 @@ struct CorrelationRule {
   // The condition: an optional lower bound (gt/gte) and an optional upper bound (lt/lte/eq/neq).
   std::optional<int64_t> gt, gte, lt, lte, eq, neq;
   bool generate = false;
+  SourceLocation location;  // of the document
+
+  // True when the condition has an upper bound (lt, lte, eq, neq): checked when the window
+  // closes, not when a record arrives (SIGMA.md §13).
+  bool upper_bound() const {
+    return lt.has_value() || lte.has_value() || eq.has_value() || neq.has_value();
+  }
+  // True when `count` meets every bound of the condition.
+  bool ConditionHolds(int64_t count) const;
 };
 
 // Finds a detection rule by id first, then by name; nullopt when unknown.
 using RuleLookup = std::function<std::optional<uint32_t>(const std::string& id_or_name)>;
+// True when `id_or_name` names a correlation document (chaining is `unsupported-correlation`).
+using CorrelationNameCheck = std::function<bool(const std::string& id_or_name)>;
 
 // Compiles a `correlation:` document. Reports every problem (codes `correlation-syntax`,
 // `unknown-rule-reference`, `unsupported-correlation`, `missing-key`, `correlation-no-group-by`
@@ -61,6 +73,18 @@ using RuleLookup = std::function<std::optional<uint32_t>(const std::string& id_o
 std::optional<CorrelationRule> CompileCorrelation(const SigmaDocument& document,
                                                   const std::string& file, const RuleLookup& lookup,
                                                   Diagnostics& diagnostics);
+// The same, telling a reference to another correlation (`unsupported-correlation`) from an
+// unknown one (`unknown-rule-reference`).
+std::optional<CorrelationRule> CompileCorrelation(const SigmaDocument& document,
+                                                  const std::string& file, const RuleLookup& lookup,
+                                                  const CorrelationNameCheck& is_correlation,
+                                                  Diagnostics& diagnostics);
+
+// Which detection rules raise no alerts of their own (`generate: false`, SIGMA.md §13): those
+// referenced by some correlation and by none with `generate: true`. Indexed like
+// LoadedRules::rules; `rule_count` is its size.
+std::vector<bool> RulesWithoutOwnAlerts(const std::vector<CorrelationRule>& correlations,
+                                        size_t rule_count);
 
 struct CorrelationOptions {
   int64_t allowed_lateness_ns = int64_t{15} * 60 * 1'000'000'000;  // correlation.allowed_lateness
@@ -91,7 +115,11 @@ struct CorrelationStats {
 
 class CorrelationEngine {
  public:
+  // REQUIRES: `rules` outlives the engine. Not copyable or movable: the state refers to the
+  // options and counters held here.
   CorrelationEngine(const std::vector<CorrelationRule>& rules, CorrelationOptions options);
+  CorrelationEngine(const CorrelationEngine&) = delete;
+  CorrelationEngine& operator=(const CorrelationEngine&) = delete;
 
   // Feeds one record with the (ascending) indices of the detection rules it matched. Appends
   // the alerts it completes, and those of upper-bound windows the new watermark closes.
