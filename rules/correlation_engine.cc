@@ -5,7 +5,6 @@
 // correlation references (after moving the clock).
 #include <algorithm>
 #include <bit>
-#include <cstring>
 #include <deque>
 #include <functional>
 #include <list>
@@ -13,28 +12,22 @@
 #include <tuple>
 #include <unordered_map>
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
 #include "rules/correlation.h"
+#include "rules/correlation_window.h"
 #include "rules/match_string.h"
 
 namespace trailhound::rules {
 namespace {
 
+using correlation_internal::AppendGroupKeyComponent;
+using correlation_internal::CanonicalGroupJson;
+using correlation_internal::CountWindow;
+using correlation_internal::DecodeGroupKey;
+using correlation_internal::Record;
+using correlation_internal::Records;
+
 // How far the watermark moves between sweeps of idle lower-bound groups.
 constexpr int64_t kSweepIntervalNs = int64_t{60} * 1'000'000'000;
-
-struct Record {
-  int64_t time_ns = 0;
-  uint64_t arrival = 0;
-  uint64_t rules_mask = 0;  // bit i: matched CorrelationRule::rules[i]
-  std::string event_id;
-  std::string account;
-  std::vector<std::string> values;  // value_count: the texts of `field`
-};
-
-using Records = std::deque<Record>;  // ordered by (time_ns, arrival)
 
 struct Group {
   Records records;
@@ -69,59 +62,6 @@ bool SamePaths(const CorrelationRule& rule) {
     }
   }
   return true;
-}
-
-// Group key encoding: per group-by field, 0 (null) or 1 + 4-byte length + text.
-void AppendComponent(std::optional<std::string_view> text, std::string& key) {
-  if (!text.has_value()) {
-    key.push_back('\0');
-    return;
-  }
-  const auto size = static_cast<uint32_t>(text->size());
-  key.push_back('\1');
-  key.append(reinterpret_cast<const char*>(&size), sizeof size);
-  key.append(*text);
-}
-
-std::vector<std::optional<std::string>> DecodeKey(std::string_view key) {
-  std::vector<std::optional<std::string>> values;
-  size_t at = 0;
-  while (at < key.size()) {
-    if (key[at++] == '\0') {
-      values.emplace_back();
-      continue;
-    }
-    uint32_t size = 0;
-    std::memcpy(&size, key.data() + at, sizeof size);
-    at += sizeof size;
-    values.emplace_back(std::string(key.substr(at, size)));
-    at += size;
-  }
-  return values;
-}
-
-std::string CanonicalGroupJson(
-    const std::vector<std::pair<std::string, std::optional<std::string>>>& group) {
-  std::vector<size_t> order(group.size());
-  for (size_t i = 0; i < order.size(); ++i) {
-    order[i] = i;
-  }
-  std::sort(order.begin(), order.end(),
-            [&group](size_t a, size_t b) { return group[a].first < group[b].first; });
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-  writer.StartObject();
-  for (const size_t i : order) {
-    writer.Key(group[i].first.data(), static_cast<rapidjson::SizeType>(group[i].first.size()));
-    if (group[i].second.has_value()) {
-      writer.String(group[i].second->data(),
-                    static_cast<rapidjson::SizeType>(group[i].second->size()));
-    } else {
-      writer.Null();
-    }
-  }
-  writer.EndObject();
-  return std::string(buffer.GetString(), buffer.GetSize());
 }
 
 }  // namespace
@@ -194,12 +134,12 @@ struct CorrelationEngine::State {
         return false;
       });
       if (candidates.empty()) {
-        AppendComponent(std::nullopt, key);
+        AppendGroupKeyComponent(std::nullopt, key);
       } else if (candidates.size() == 1 &&
                  candidates[0].type() != simdjson::dom::element_type::OBJECT) {
-        AppendComponent(CandidateText(candidates[0], number_text), key);
+        AppendGroupKeyComponent(CandidateText(candidates[0], number_text), key);
       } else if (candidates.size() == 1) {
-        AppendComponent(simdjson::minify(candidates[0]), key);
+        AppendGroupKeyComponent(simdjson::minify(candidates[0]), key);
       } else {
         std::string list = "[";  // several candidates: the JSON text of the list (§13)
         for (size_t i = 0; i < candidates.size(); ++i) {
@@ -207,7 +147,7 @@ struct CorrelationEngine::State {
           list += simdjson::minify(candidates[i]);
         }
         list += ']';
-        AppendComponent(list, key);
+        AppendGroupKeyComponent(list, key);
       }
     }
   }
@@ -353,7 +293,7 @@ struct CorrelationEngine::State {
     while (end != records.end() && end->time_ns <= time_ns) {
       ++end;
     }
-    const int64_t count = Count(rule, begin, end);
+    const int64_t count = CountWindow(rule, begin, end, distinct);
     if (begin != end && rule.ConditionHolds(count)) {
       const Record* last = nullptr;
       for (auto it = begin; it != end; ++it) {
@@ -389,7 +329,7 @@ struct CorrelationEngine::State {
     while (end != records.end() && end->time_ns <= window.close_ns) {
       ++end;
     }
-    const int64_t count = Count(rule, records.begin(), end);
+    const int64_t count = CountWindow(rule, records.begin(), end, distinct);
     if (records.begin() != end && rule.ConditionHolds(count)) {
       out.push_back(MakeAlert(rule, records.begin(), end, count, *(end - 1)));
     }
@@ -433,85 +373,11 @@ struct CorrelationEngine::State {
     }
   }
 
-  int64_t Count(const CorrelationRule& rule, Records::const_iterator begin,
-                Records::const_iterator end) {
-    switch (rule.type) {
-      case CorrelationType::kEventCount:
-        return end - begin;
-      case CorrelationType::kValueCount: {
-        distinct.clear();
-        for (auto it = begin; it != end; ++it) {
-          distinct.insert(distinct.end(), it->values.begin(), it->values.end());
-        }
-        std::sort(distinct.begin(), distinct.end());
-        return std::unique(distinct.begin(), distinct.end()) - distinct.begin();
-      }
-      case CorrelationType::kTemporal: {
-        uint64_t seen = 0;
-        for (auto it = begin; it != end; ++it) {
-          seen |= it->rules_mask;
-        }
-        return std::popcount(seen);
-      }
-      case CorrelationType::kTemporalOrdered:
-        return OrderedSteps(rule, begin, end);
-    }
-    return 0;
-  }
-
-  // How many of the listed rules, in order, a subsequence of the records meets. Records of one
-  // eventTime count as in order among themselves, so each such run is matched as a set.
-  static int64_t OrderedSteps(const CorrelationRule& rule, Records::const_iterator begin,
-                              Records::const_iterator end) {
-    const auto steps = static_cast<uint32_t>(rule.rules.size());
-    uint32_t done = 0;
-    for (auto run = begin; run != end && done < steps;) {
-      auto run_end = run;
-      while (run_end != end && run_end->time_ns == run->time_ns) {
-        ++run_end;
-      }
-      done += MatchRun(run, run_end, done, steps);
-      run = run_end;
-    }
-    return done;
-  }
-
-  // The most consecutive steps from `first` that distinct records of one run can take
-  // (augmenting paths: a record matching two steps may give way to another).
-  static uint32_t MatchRun(Records::const_iterator begin, Records::const_iterator end,
-                           uint32_t first, uint32_t steps) {
-    const auto size = static_cast<size_t>(end - begin);
-    std::vector<int64_t> owner(size, -1);  // record → step it takes
-    uint32_t taken = 0;
-    for (uint32_t step = first; step < steps; ++step) {
-      std::vector<bool> visited(size, false);
-      const std::function<bool(uint32_t)> assign = [&](uint32_t s) {
-        for (size_t i = 0; i < size; ++i) {
-          if (visited[i] ||
-              (((begin + static_cast<std::ptrdiff_t>(i))->rules_mask >> s) & 1) == 0) {
-            continue;
-          }
-          visited[i] = true;
-          if (owner[i] < 0 || assign(static_cast<uint32_t>(owner[i]))) {
-            owner[i] = s;
-            return true;
-          }
-        }
-        return false;
-      };
-      if (!assign(step)) {
-        break;
-      }
-      ++taken;
-    }
-    return taken;
-  }
-
   CorrelationAlert MakeAlert(const CorrelationRule& rule, Records::const_iterator begin,
                              Records::const_iterator end, int64_t count, const Record& trigger) {
     CorrelationAlert alert;
     alert.rule = &rule;
-    std::vector<std::optional<std::string>> values = DecodeKey(key);
+    std::vector<std::optional<std::string>> values = DecodeGroupKey(key);
     for (size_t i = 0; i < rule.group_by.size() && i < values.size(); ++i) {
       alert.group.emplace_back(rule.group_by[i].name, std::move(values[i]));
     }
