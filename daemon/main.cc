@@ -11,7 +11,9 @@ int main(int argc, char** argv) {
   trailhound::daemon::ReplayOptions replay_options;
   CLI::App* replay = trailhound::daemon::AddReplayCommand(app, replay_options);
   trailhound::daemon::RulesLintOptions lint_options;
-  CLI::App* lint = trailhound::daemon::AddRulesCommand(app, lint_options);
+  trailhound::daemon::RulesTestOptions test_options;
+  const trailhound::daemon::RulesCommands rules =
+      trailhound::daemon::AddRulesCommand(app, lint_options, test_options);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -21,8 +23,11 @@ int main(int argc, char** argv) {
   if (replay->parsed()) {
     return trailhound::daemon::RunReplay(replay_options);
   }
-  if (lint->parsed()) {
+  if (rules.lint->parsed()) {
     return trailhound::daemon::RunRulesLint(lint_options);
+  }
+  if (rules.test->parsed()) {
+    return trailhound::daemon::RunRulesTest(test_options);
   }
   return 2;
 }

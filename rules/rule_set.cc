@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include <yaml-cpp/yaml.h>
 
@@ -11,7 +12,8 @@
 namespace trailhound::rules {
 namespace {
 
-// Rule ids and names are unique across everything loaded (§2, `duplicate-id`).
+// Rule ids and names are unique across everything loaded (§2, `duplicate-id`), correlations
+// included.
 bool CheckUnique(const SigmaRule& rule, const std::string& key, const char* what,
                  std::map<std::string, SourceLocation>& seen, Diagnostics& diagnostics) {
   if (key.empty()) {
@@ -102,6 +104,63 @@ void ApplyFilter(const LoadedFilter& filter, std::vector<CompiledRule>& rules,
   }
 }
 
+std::string ScalarAt(const YAML::Node& node, const char* key) {
+  const YAML::Node value = node[key];
+  return value && value.IsScalar() ? value.Scalar() : std::string();
+}
+
+// Detection rules by `id` first, then by `name` (§13).
+std::optional<uint32_t> FindRule(const std::vector<CompiledRule>& rules, const std::string& key) {
+  for (uint32_t i = 0; i < rules.size(); ++i) {
+    if (rules[i].id == key) {
+      return i;
+    }
+  }
+  for (uint32_t i = 0; i < rules.size(); ++i) {
+    if (!rules[i].name.empty() && rules[i].name == key) {
+      return i;
+    }
+  }
+  return std::nullopt;
+}
+
+// Compiles every correlation document against the loaded detection rules. `document.rule`
+// of a correlation holds only its location; id, name and title are read from its node.
+void LoadCorrelations(const std::vector<std::pair<std::string, SigmaDocument>>& documents,
+                      std::map<std::string, SourceLocation>& ids,
+                      std::map<std::string, SourceLocation>& names, LoadedRules& loaded,
+                      Diagnostics& diagnostics) {
+  const RuleLookup lookup = [&loaded](const std::string& key) {
+    return FindRule(loaded.rules, key);
+  };
+  std::set<std::string> correlation_keys;  // ids and names: chaining is refused, not unknown
+  for (const auto& [file, document] : documents) {
+    if (document.kind == DocumentKind::kCorrelation) {
+      correlation_keys.insert(ScalarAt(document.node, "id"));
+      correlation_keys.insert(ScalarAt(document.node, "name"));
+    }
+  }
+  correlation_keys.erase("");
+  const CorrelationNameCheck is_correlation = [&correlation_keys](const std::string& key) {
+    return correlation_keys.count(key) > 0;
+  };
+  for (const auto& [file, document] : documents) {
+    if (document.kind != DocumentKind::kCorrelation || !document.loaded) {
+      continue;
+    }
+    const size_t first = diagnostics.size();
+    const bool unique =
+        CheckUnique(document.rule, ScalarAt(document.node, "id"), "id", ids, diagnostics) &&
+        CheckUnique(document.rule, ScalarAt(document.node, "name"), "name", names, diagnostics);
+    std::optional<CorrelationRule> compiled =
+        CompileCorrelation(document, file, lookup, is_correlation, diagnostics);
+    diagnostics.SetRuleTitle(first, ScalarAt(document.node, "title"));
+    if (unique && compiled.has_value()) {
+      loaded.correlations.push_back(*std::move(compiled));
+    }
+  }
+}
+
 }  // namespace
 
 LoadedRules LoadRules(const std::vector<std::string>& paths, const CompileOptions& options,
@@ -147,6 +206,13 @@ LoadedRules LoadRules(const std::vector<std::string>& paths, const CompileOption
     ApplyFilter(filter, loaded.rules, diagnostics);
   }
   loaded.filters = filters.size();
+  LoadCorrelations(documents, ids, names, loaded, diagnostics);
+  // §13 `generate`: a rule raises alerts of its own unless every correlation referencing it
+  // says `generate: false`.
+  const std::vector<bool> silent = RulesWithoutOwnAlerts(loaded.correlations, loaded.rules.size());
+  for (size_t i = 0; i < loaded.rules.size(); ++i) {
+    loaded.rules[i].generates_alerts = !silent[i];
+  }
 
   loaded.index = RuleIndex(loaded.rules);
   for (uint32_t i = 0; i < loaded.rules.size(); ++i) {

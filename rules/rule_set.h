@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "rules/compiled_rule.h"
+#include "rules/correlation.h"
 #include "rules/diagnostics.h"
 #include "rules/rule_index.h"
 
@@ -15,12 +16,17 @@ namespace trailhound::rules {
 struct LoadedRules {
   std::vector<CompiledRule> rules;  // the detection rules that compiled without error
   RuleIndex index;                  // over `rules`
+  // The correlation rules that compiled without error; they refer to `rules` by index.
+  std::vector<CorrelationRule> correlations;
   size_t files = 0;
   size_t documents = 0;
   size_t filters = 0;  // filter documents loaded
 };
 
 // Loads, filters and indexes; warns `unindexed-rule` for each rule every event must visit.
+// Correlations are compiled after every detection rule (and filter), so they may reference a
+// rule in any file; ids and names are unique across rules and correlations together. A rule
+// every referencing correlation marks `generate: false` gets generates_alerts = false.
 LoadedRules LoadRules(const std::vector<std::string>& paths, const CompileOptions& options,
                       Diagnostics& diagnostics);
 

@@ -1,5 +1,7 @@
 // tests/integration/rules_cli_test.cc: the real `trailhound rules lint` binary: diagnostics on
-// stdout in SIGMA.md §14's format (or JSON), exit 0/1/2, and the SigmaHQ rules linting clean.
+// stdout in SIGMA.md §14's format (or JSON), exit 0/1/2, and the SigmaHQ rules linting clean;
+// and `trailhound rules test` (§15): failures at file:line:column, the summary line, exit codes,
+// and the shipped correlation pack passing its own tests.
 #include <filesystem>
 #include <string>
 
@@ -135,6 +137,143 @@ TEST(RulesLintCli, UsageErrorsExitWithTwo) {
   EXPECT_EQ(RunTrailhound(temp, {"rules", "lint", "--placeholders", temp / "none.yml", temp.path()})
                 .exit_code,
             2);
+}
+
+// kGoodRule with inline tests: the second is wrong on purpose.
+const std::string kTestedRule = std::string(kGoodRule) + R"(tests:
+  - name: stop is caught
+    event: {eventName: StopLogging, eventID: e1}
+  - name: start is caught
+    match: true
+    event: {eventName: StartLogging}
+)";
+
+TEST(RulesTestCli, FailuresAreLocatedAndSummarised) {
+  TempDir temp;
+  WriteFile(temp / "rules/stop.yml", kTestedRule);
+  const RunResult run = RunTrailhound(temp, {"rules", "test", temp / "rules"});
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_EQ(Lines(run.out), (std::vector<std::string>{
+                                temp / "rules/stop.yml:12:5: error[test-failed]: test 'start is "
+                                       "caught': expected match, got no match",
+                                "1 passed, 1 failed"}));
+  WriteFile(temp / "rules/stop.yml", kTestedRule.substr(0, kTestedRule.find("  - name: start")));
+  const RunResult fixed = RunTrailhound(temp, {"rules", "test", temp / "rules/stop.yml"});
+  EXPECT_EQ(fixed.exit_code, 0) << fixed.out;
+  EXPECT_EQ(fixed.out, "1 passed, 0 failed\n");
+}
+
+TEST(RulesTestCli, SiblingTestFileWithEventFile) {
+  TempDir temp;
+  WriteFile(temp / "sigma/stop.yml", kGoodRule);
+  WriteFile(temp / "sigma/stop.tests.yml", R"(rule: 0b3a5c1e-5d2f-4f7e-9d7a-2f6a0f1b9c01
+tests:
+  - name: from a fixture
+    event_file: fixtures/stop.json
+  - name: inline
+    match: false
+    event: {eventName: StartLogging}
+)");
+  WriteFile(temp / "sigma/fixtures/stop.json", R"({"eventName":"StopLogging","eventID":"x"})");
+  for (const std::string& path : {temp / "sigma", temp / "sigma/stop.tests.yml"}) {
+    SCOPED_TRACE(path);
+    const RunResult run = RunTrailhound(temp, {"rules", "test", path});
+    EXPECT_EQ(run.exit_code, 0) << run.out;
+    EXPECT_EQ(run.out, "2 passed, 0 failed\n");
+  }
+}
+
+TEST(RulesTestCli, CorrelationAlertsAndEventIds) {
+  TempDir temp;
+  std::string events = "[";
+  for (int i = 1; i <= 3; ++i) {
+    events += std::string(i == 1 ? "" : ", ") + "{eventName: StopLogging, eventID: e" +
+              std::to_string(i) + ", eventTime: '2024-05-01T10:0" + std::to_string(i) +
+              ":00Z', recipientAccountId: '111122223333'}";
+  }
+  events += "]";
+  WriteFile(temp / "corr.yml", std::string(kGoodRule) + R"(name: trail_stopped
+---
+title: trail stopped again and again
+id: 0b3a5c1e-5d2f-4f7e-9d7a-2f6a0f1b9c07
+correlation:
+  type: event_count
+  rules: [trail_stopped]
+  group-by: [recipientAccountId]
+  timespan: 5m
+  condition: {gte: 3}
+tests:
+  - name: three stops
+    events: )" + events + R"(
+    alerts: 1
+    alert_event_ids: [e3]
+  - name: wrong ids
+    events: )" + events + R"(
+    alert_event_ids: [e1]
+  - name: wrong count
+    events: )" + events + R"(
+    alerts: 0
+)");
+  const RunResult run = RunTrailhound(temp, {"rules", "test", temp / "corr.yml"});
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_EQ(Lines(run.out),
+            (std::vector<std::string>{
+                temp / "corr.yml:24:5: error[test-failed]: test 'wrong ids': expected alerts on "
+                       "['e1'], got ['e3']",
+                temp / "corr.yml:27:5: error[test-failed]: test 'wrong count': expected 0 alerts, "
+                       "got 1 on ['e3']",
+                "1 passed, 2 failed"}));
+}
+
+TEST(RulesTestCli, TestFormatAndLoadErrorsFail) {
+  TempDir temp;
+  WriteFile(temp / "a.yml", std::string(kGoodRule) + R"(tests:
+  - name: two records
+    event: {eventName: StopLogging}
+    event_file: x.json
+  - event: {eventName: StopLogging}
+)");
+  WriteFile(temp / "bad.yml", std::string(kBadRule) + "tests: []\n");
+  const RunResult run = RunTrailhound(temp, {"rules", "test", temp.path()});
+  EXPECT_EQ(run.exit_code, 1);
+  const std::vector<std::string> lines = Lines(run.out);
+  ASSERT_EQ(lines.size(), 4u) << run.out;
+  // bad.yml did not load: its error, as `rules lint` prints it, fails the file.
+  EXPECT_THAT(lines[0], HasSubstr(temp / "bad.yml:7:5: error[unknown-modifier]"));
+  EXPECT_EQ(lines[1], temp /
+                          "a.yml:10:5: error[test-format]: the test has more than one of "
+                          "'event', 'event_file', 'events'; give exactly one");
+  EXPECT_EQ(lines[2], temp / "a.yml:13:5: error[test-format]: the test has no 'name'; add one");
+  EXPECT_EQ(lines[3], "0 passed, 3 failed");
+}
+
+TEST(RulesTestCli, PlaceholdersAndUsageErrors) {
+  TempDir temp;
+  std::string rule = kTestedRule.substr(0, kTestedRule.find("  - name: start"));
+  const std::string plain = "eventName: StopLogging\n  condition";
+  rule.replace(rule.find(plain), plain.size(), "eventName|expand: '%Names%'\n  condition");
+  WriteFile(temp / "p.yml", rule);
+  WriteFile(temp / "placeholders.yml", "Names: [StopLogging]\n");
+  const RunResult given = RunTrailhound(
+      temp, {"rules", "test", "--placeholders", temp / "placeholders.yml", temp / "p.yml"});
+  EXPECT_EQ(given.exit_code, 0) << given.out;
+  EXPECT_EQ(given.out, "1 passed, 0 failed\n");
+  EXPECT_EQ(RunTrailhound(temp, {"rules", "test", temp / "p.yml"}).exit_code, 1);
+  EXPECT_EQ(RunTrailhound(temp, {"rules", "test"}).exit_code, 2);
+  EXPECT_EQ(RunTrailhound(temp, {"rules", "test", "--nope", temp.path()}).exit_code, 2);
+  EXPECT_EQ(RunTrailhound(temp, {"rules", "test", "--placeholders", temp / "none.yml", temp.path()})
+                .exit_code,
+            2);
+}
+
+TEST(RulesTestCli, ShippedCorrelationPackPassesItsTests) {
+  TempDir temp;
+  const RunResult run =
+      RunTrailhound(temp, {"rules", "test", TH_SOURCE_DIR "/rules/sigma-correlations"});
+  EXPECT_EQ(run.exit_code, 0) << run.out;
+  const std::vector<std::string> lines = Lines(run.out);
+  ASSERT_EQ(lines.size(), 1u) << run.out;
+  EXPECT_THAT(lines[0], ::testing::MatchesRegex("[1-9][0-9]* passed, 0 failed"));
 }
 
 }  // namespace

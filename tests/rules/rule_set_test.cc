@@ -217,5 +217,53 @@ detection:
   EXPECT_EQ(Matching(loaded, R"({"eventName":"Anything","userIdentity":{"type":"Root"}})"), "root");
 }
 
+// A correlation over `rules` (a YAML flow list), `generate` as given.
+std::string Correlation(const std::string& id, const std::string& rules, bool generate,
+                        const std::string& name = "") {
+  return "title: corr " + id + "\nid: " + id + (name.empty() ? "" : "\nname: " + name) +
+         "\ncorrelation:\n  type: event_count\n  rules: " + rules +
+         "\n  group-by: [recipientAccountId]\n  timespan: 10m\n  condition: {gte: 2}\n" +
+         "  generate: " + (generate ? "true" : "false") + "\n";
+}
+
+TEST_F(RuleSetTest, CorrelationsCompileAfterEveryRuleAndSilenceTheirRules) {
+  // a.yml sorts first: its correlations reference rules of a later file, by name and by id.
+  Write("a.yml", Correlation("c1", "[create_user]", false) + "---\n" +
+                     Correlation("c2", "[22222222-2222-4222-8222-222222222222]", false) + "---\n" +
+                     Correlation("c3", "[22222222-2222-4222-8222-222222222222]", true));
+  Write("b.yml", std::string(kRules) + R"(---
+title: lonely
+id: 55555555-5555-4555-8555-555555555555
+level: low
+logsource: {product: aws, service: cloudtrail}
+detection:
+  s: {eventName: GetUser}
+  condition: s
+)");
+  const LoadedRules loaded = Load();
+  EXPECT_FALSE(diagnostics_.has_errors()) << Codes();
+  ASSERT_EQ(loaded.correlations.size(), 3u);
+  EXPECT_EQ(loaded.correlations[0].id, "c1");
+  EXPECT_EQ(loaded.correlations[0].rules, std::vector<uint32_t>{0});
+  EXPECT_EQ(loaded.correlations[1].rules, std::vector<uint32_t>{1});
+  ASSERT_EQ(loaded.rules.size(), 3u);
+  // create: only generate:false correlations; delete: one says true; lonely: none.
+  EXPECT_FALSE(loaded.rules[0].generates_alerts);
+  EXPECT_TRUE(loaded.rules[1].generates_alerts);
+  EXPECT_TRUE(loaded.rules[2].generates_alerts);
+}
+
+TEST_F(RuleSetTest, CorrelationIdsAndNamesAreUniqueWithTheRules) {
+  Write("a.yml", std::string(kRules) + "---\n" +
+                     Correlation("11111111-1111-4111-8111-111111111111", "[create_user]", false) +
+                     "---\n" + Correlation("c2", "[create_user]", false, "create_user") + "---\n" +
+                     Correlation("c3", "[no_such_rule]", false));
+  const LoadedRules loaded = Load();
+  EXPECT_TRUE(loaded.correlations.empty());
+  EXPECT_EQ(Codes(), "duplicate-id@18 duplicate-id@28 unknown-rule-reference@43 ");
+  // correlations that did not load silence nothing
+  EXPECT_TRUE(loaded.rules[0].generates_alerts);
+}
+
 }  // namespace
 }  // namespace trailhound::rules
