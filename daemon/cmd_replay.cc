@@ -2,6 +2,7 @@
 // requested outputs and a summary. Data goes to files or stdout, diagnostics to stderr.
 #include "daemon/cmd_replay.h"
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <chrono>
@@ -56,11 +57,13 @@ int64_t WallClockNanos() {
 class ReplaySink : public pipeline::DecodeSink {
  public:
   ReplaySink(FILE* dump, FILE* dead_letters, pipeline::DeadLetterOptions dead_letter_options,
-             const rules::LoadedRules& rules, FILE* alerts)
+             const rules::LoadedRules& rules, rules::CorrelationOptions correlation_options,
+             FILE* alerts)
       : dump_(dump),
         dead_letters_(dead_letters),
         dead_letter_options_(dead_letter_options),
         rules_(rules),
+        correlations_(rules.correlations, correlation_options),
         alerts_(alerts) {}
 
   void OnEvent(event::Event&& decoded) override {
@@ -71,13 +74,15 @@ class ReplaySink : public pipeline::DecodeSink {
       if (rule.generates_alerts) {
         ++alert_count_;
         if (alerts_ != nullptr) {
-          const std::string alert = pipeline::FormatAlert(
-              rule, decoded, pipeline::AlertInput{input_source_, received_at_ns_},
-              WallClockNanos());
-          std::fwrite(alert.data(), 1, alert.size(), alerts_);
-          std::fputc('\n', alerts_);
+          WriteAlert(pipeline::FormatAlert(rule, decoded,
+                                           pipeline::AlertInput{input_source_, received_at_ns_},
+                                           WallClockNanos()));
         }
       }
+    }
+    if (!rules_.correlations.empty()) {
+      correlations_.Observe(decoded, matched_, correlation_alerts_);
+      WriteCorrelationAlerts(&decoded);
     }
     if (dump_ != nullptr) {
       const std::string json = decoded.CanonicalJson();
@@ -100,8 +105,16 @@ class ReplaySink : public pipeline::DecodeSink {
     ++counts_.skipped[static_cast<size_t>(reason)];
   }
 
+  // End of input: every open correlation window is closed and its alert, if due, written.
+  void Finish() {
+    correlations_.Flush(correlation_alerts_);
+    WriteCorrelationAlerts(nullptr);
+  }
+
   const pipeline::DecodeCounts& counts() const { return counts_; }
-  uint64_t alert_count() const { return alert_count_; }
+  uint64_t alert_count() const { return alert_count_ + correlation_alert_count_; }
+  uint64_t correlation_alert_count() const { return correlation_alert_count_; }
+  const rules::CorrelationStats& correlation_stats() const { return correlations_.stats(); }
   // Where the next events come from, for the alerts' `input`.
   void SetInput(std::string_view source, int64_t received_at_ns) {
     input_source_ = source;
@@ -109,12 +122,32 @@ class ReplaySink : public pipeline::DecodeSink {
   }
 
  private:
+  void WriteAlert(const std::string& alert) {
+    std::fwrite(alert.data(), 1, alert.size(), alerts_);
+    std::fputc('\n', alerts_);
+  }
+
+  void WriteCorrelationAlerts(const event::Event* completing) {
+    correlation_alert_count_ += correlation_alerts_.size();
+    if (alerts_ != nullptr) {
+      for (const rules::CorrelationAlert& alert : correlation_alerts_) {
+        WriteAlert(pipeline::FormatCorrelationAlert(
+            alert, completing, pipeline::AlertInput{input_source_, received_at_ns_},
+            WallClockNanos()));
+      }
+    }
+    correlation_alerts_.clear();
+  }
+
   FILE* dump_;
   FILE* dead_letters_;
   pipeline::DeadLetterOptions dead_letter_options_;
   pipeline::DecodeCounts counts_;
   const rules::LoadedRules& rules_;
   std::vector<uint32_t> matched_;
+  rules::CorrelationEngine correlations_;
+  std::vector<rules::CorrelationAlert> correlation_alerts_;
+  uint64_t correlation_alert_count_ = 0;
   FILE* alerts_;
   rules::EvalScratch scratch_;
   uint64_t alert_count_ = 0;
@@ -147,6 +180,14 @@ bool LoadReplayRules(const ReplayOptions& options, rules::LoadedRules& loaded) {
   return true;
 }
 
+rules::CorrelationOptions CorrelationOptionsFrom(const ReplayOptions& options) {
+  rules::CorrelationOptions correlation;
+  correlation.allowed_lateness_ns =
+      static_cast<int64_t>(std::min<uint64_t>(options.allowed_lateness_s, 366 * 86400)) *
+      1'000'000'000;
+  return correlation;
+}
+
 struct ReplayTotals {
   uint64_t files_read = 0;
   uint64_t files_unreadable = 0;
@@ -169,8 +210,8 @@ void WriteCounts(Writer& w, const char* key, const std::array<uint64_t, N>& coun
 }
 
 std::string FormatStats(const pipeline::FileListing& listing, const ReplayTotals& totals,
-                        const pipeline::DecodeCounts& counts, size_t rules_loaded,
-                        uint64_t alerts) {
+                        const pipeline::DecodeCounts& counts, const rules::LoadedRules& rules,
+                        const ReplaySink& sink) {
   rapidjson::StringBuffer buffer;
   rapidjson::PrettyWriter<rapidjson::StringBuffer> w(buffer);
   w.StartObject();
@@ -216,9 +257,25 @@ std::string FormatStats(const pipeline::FileListing& listing, const ReplayTotals
   w.Uint64(counts.insight);
   w.EndObject();
   w.Key("rules_loaded");
-  w.Uint64(rules_loaded);
+  w.Uint64(rules.rules.size());
   w.Key("alerts");
-  w.Uint64(alerts);
+  w.Uint64(sink.alert_count());
+  const rules::CorrelationStats& correlation = sink.correlation_stats();
+  w.Key("correlation");
+  w.StartObject();
+  w.Key("rules");
+  w.Uint64(rules.correlations.size());
+  w.Key("alerts");
+  w.Uint64(sink.correlation_alert_count());
+  w.Key("events_without_time");
+  w.Uint64(correlation.events_without_time);
+  w.Key("late_events");
+  w.Uint64(correlation.late_events);
+  w.Key("evicted_groups");
+  w.Uint64(correlation.evicted_groups);
+  w.Key("evicted_events");
+  w.Uint64(correlation.evicted_events);
+  w.EndObject();
   w.Key("seconds");
   w.Double(totals.seconds);
   w.EndObject();
@@ -258,6 +315,10 @@ CLI::App* AddReplayCommand(CLI::App& app, ReplayOptions& options) {
   cmd->add_option("--dead-letter-raw-bytes", options.dead_letter_raw_bytes,
                   "Bytes of a rejected record kept in its dead-letter entry")
       ->capture_default_str();
+  cmd->add_option("--allowed-lateness", options.allowed_lateness_s,
+                  "Seconds a record may arrive behind the newest eventTime and still count in "
+                  "correlation windows")
+      ->capture_default_str();
   return cmd;
 }
 
@@ -291,7 +352,7 @@ int RunReplay(const ReplayOptions& options) {
   pipeline::Decoder decoder(limits);
   ReplaySink sink(dump.get(), dead_letters.get(),
                   pipeline::DeadLetterOptions{options.dead_letter_raw_bytes}, loaded_rules,
-                  alerts.get());
+                  CorrelationOptionsFrom(options), alerts.get());
   ReplayTotals totals;
   const Clock::time_point start = Clock::now();
   for (const std::string& path : listing->files) {
@@ -310,11 +371,11 @@ int RunReplay(const ReplayOptions& options) {
     position.source = std::make_shared<const std::string>(path);
     decoder.DecodePadded(*bytes, position, sink);
   }
+  sink.Finish();
   totals.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   const pipeline::DecodeCounts& counts = sink.counts();
   if (stats) {
-    const std::string json =
-        FormatStats(*listing, totals, counts, loaded_rules.rules.size(), sink.alert_count());
+    const std::string json = FormatStats(*listing, totals, counts, loaded_rules, sink);
     std::fwrite(json.data(), 1, json.size(), stats.get());
   }
   std::fprintf(stderr,

@@ -23,6 +23,7 @@ struct ReplayOptions {
   uint64_t max_depth = 64;
   uint64_t max_file_bytes = uint64_t{2} << 30;
   uint64_t dead_letter_raw_bytes = 64 * 1024;
+  uint64_t allowed_lateness_s = 15 * 60;  // correlation watermark lag (SIGMA.md §13)
 };
 
 // Registers the subcommand; `options` must outlive parsing.

@@ -364,6 +364,107 @@ TEST(ReplayCli, RulesProduceDeterministicAlertsWithTheDocumentedShape) {
   EXPECT_EQ(std::string((*ParseJson(again[0]))["alert_id"].GetString()), id);
 }
 
+constexpr char kListingCorrelation[] = R"(title: bucket listing
+id: 6c1f6f0e-1a2b-4c3d-8e4f-5a6b7c8d9e01
+name: bucket_listing
+level: low
+logsource: {product: aws, service: cloudtrail}
+detection:
+  selection:
+    eventName: ListBuckets
+  condition: selection
+---
+title: Many bucket listings
+id: 6c1f6f0e-1a2b-4c3d-8e4f-5a6b7c8d9e02
+level: medium
+author: trailhound tests
+correlation:
+  type: event_count
+  rules: [bucket_listing]
+  group-by: [recipientAccountId, sourceIPAddress]
+  timespan: 10m
+  condition: {gte: 3}
+---
+title: Few deletes
+id: 6c1f6f0e-1a2b-4c3d-8e4f-5a6b7c8d9e03
+level: low
+correlation:
+  type: event_count
+  rules: [6c1f6f0e-1a2b-4c3d-8e4f-5a6b7c8d9e04]
+  group-by: recipientAccountId
+  timespan: 1h
+  condition: {lt: 5}
+  generate: true
+---
+title: delete object
+id: 6c1f6f0e-1a2b-4c3d-8e4f-5a6b7c8d9e04
+level: low
+logsource: {product: aws, service: cloudtrail}
+detection:
+  selection:
+    eventName: DeleteObject
+  condition: selection
+)";
+
+// Correlations in replay: the base rule of a `generate: false` correlation raises nothing of
+// its own, the count fires once on the record that completes it, and an upper-bound window
+// still open at the end of input is closed and checked (SIGMA.md §13).
+TEST(ReplayCli, CorrelationAlertsNameTheEventsThatFormedThem) {
+  TempDir dir;
+  WriteFile(dir / "rules/listing.yml", kListingCorrelation);
+  WriteFile(dir / "trail.ndjson", Record("l1", "ListBuckets") + "\n" + Record("l2", "ListBuckets") +
+                                      "\n" + Record("d1", "DeleteObject") + "\n" +
+                                      Record("l3", "ListBuckets") + "\n");
+  const RunResult run =
+      RunTrailhound(dir, {"replay", "--rules", dir / "rules", "--stats", dir / "stats.json",
+                          "--out", dir / "alerts.ndjson", dir / "trail.ndjson"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  std::vector<std::string> titles;
+  std::optional<rapidjson::Document> listing;
+  std::optional<rapidjson::Document> deletes;
+  for (const std::string& line : Lines(ReadFile(dir / "alerts.ndjson"))) {
+    std::optional<rapidjson::Document> alert = ParseJson(line);
+    ASSERT_TRUE(alert.has_value()) << line;
+    titles.push_back((*alert)["rule"]["title"].GetString());
+    if (titles.back() == "Many bucket listings") {
+      listing = std::move(alert);
+    } else if (titles.back() == "Few deletes") {
+      deletes = std::move(alert);
+    }
+  }
+  // `delete object` alerts on its own: its correlation says generate: true.
+  EXPECT_EQ(titles,
+            (std::vector<std::string>{"delete object", "Many bucket listings", "Few deletes"}));
+  ASSERT_TRUE(listing.has_value());
+  const rapidjson::Value& correlation = (*listing)["correlation"];
+  EXPECT_STREQ(correlation["type"].GetString(), "event_count");
+  EXPECT_EQ(correlation["count"].GetUint(), 3u);
+  EXPECT_EQ(correlation["window_s"].GetUint(), 600u);
+  EXPECT_STREQ(correlation["group"]["sourceIPAddress"].GetString(), "203.0.113.7");
+  EXPECT_STREQ(correlation["group"]["recipientAccountId"].GetString(), "111111111111");
+  ASSERT_EQ(correlation["event_ids"].Size(), 3u);
+  EXPECT_STREQ(correlation["event_ids"][0].GetString(), "l1");
+  EXPECT_STREQ(correlation["event_ids"][2].GetString(), "l3");
+  EXPECT_FALSE(correlation["truncated"].GetBool());
+  EXPECT_STREQ((*listing)["event"]["eventID"].GetString(), "l3");  // it completed the count
+  EXPECT_STREQ((*listing)["event"]["eventName"].GetString(), "ListBuckets");
+  EXPECT_EQ((*listing)["input"]["line"].GetUint(), 4u);
+  // Closed at the end of input: the record is known by id and account only.
+  ASSERT_TRUE(deletes.has_value());
+  EXPECT_EQ((*deletes)["correlation"]["count"].GetUint(), 1u);
+  EXPECT_STREQ((*deletes)["event"]["eventID"].GetString(), "d1");
+  EXPECT_FALSE((*deletes)["event"].HasMember("eventName"));
+  const std::optional<rapidjson::Document> stats = ParseJson(ReadFile(dir / "stats.json"));
+  ASSERT_TRUE(stats.has_value());
+  EXPECT_EQ((*stats)["correlation"]["rules"].GetUint(), 2u);
+  EXPECT_EQ((*stats)["correlation"]["alerts"].GetUint(), 2u);
+  EXPECT_EQ((*stats)["alerts"].GetUint(), 3u);
+  // Deterministic ids: the same input gives the same correlation alert id.
+  const RunResult again =
+      RunTrailhound(dir, {"replay", "--rules", dir / "rules", dir / "trail.ndjson"});
+  EXPECT_NE(again.out.find((*listing)["alert_id"].GetString()), std::string::npos);
+}
+
 TEST(ReplayCli, RulesThatAllFailToLoadAreAUsageError) {
   TempDir dir;
   WriteFile(dir / "broken.yml", "title: b\nid: x\nlogsource: {product: aws}\n");
