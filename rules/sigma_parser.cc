@@ -153,8 +153,7 @@ class ExpandedSizeCounter {
 
   size_t Count(const YAML::Node& node, int depth) {
     if (!node.IsMap() && !node.IsSequence()) {
-      const size_t pos = static_cast<size_t>(node.Mark().pos);
-      if (node.IsNull() && pos < text_.size() && text_[pos] == ',' && !stray_comma_) {
+      if (node.IsNull() && !stray_comma_ && IsEmptyFlowEntry(node.Mark().pos)) {
         stray_comma_ = node;
       }
       return 1;
@@ -186,6 +185,16 @@ class ExpandedSizeCounter {
       }
     }
     return total;
+  }
+
+  // A null on a ',' that follows '[', '{' or another ',' (`{a: , b: 1}` is an empty value).
+  bool IsEmptyFlowEntry(int pos) const {
+    if (pos <= 0 || static_cast<size_t>(pos) >= text_.size() || text_[pos] != ',') {
+      return false;
+    }
+    const size_t before = text_.find_last_not_of(" \t\r\n", static_cast<size_t>(pos) - 1);
+    return before != std::string_view::npos &&
+           (text_[before] == ',' || text_[before] == '[' || text_[before] == '{');
   }
 
   static size_t Add(size_t a, size_t b) { return b > kOver - a ? kOver : a + b; }

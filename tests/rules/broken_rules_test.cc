@@ -478,6 +478,10 @@ TEST(BrokenRules, EmptyFlowEntryIsYamlSyntaxAtItsComma) {
       Load("trailing-comma",
            Detection("  selection:\n    eventName: [StopLogging, DeleteTrail, ]\n", "selection"));
   EXPECT_EQ(trailing.rules.size(), 1u) << Describe(trailing.diagnostics);
+  const Outcome empty_value =
+      Load("empty-flow-value",
+           Detection("  selection: {eventName: , eventSource: s3.amazonaws.com}\n", "selection"));
+  EXPECT_EQ(empty_value.rules.size(), 1u) << Describe(empty_value.diagnostics);
 }
 
 }  // namespace
