@@ -21,6 +21,9 @@ namespace {
 using Kind = ConditionNode::Kind;
 
 constexpr uint32_t kDropped = UINT32_MAX;  // a term whose `x of` pattern selected nothing
+// `1 of them` repeated k times over m identifiers is k * m terms: quadratic in the text. A
+// condition may expand to at most this many.
+constexpr size_t kMaxConditionTerms = size_t{1} << 20;
 
 enum class TokenKind : uint8_t { kWord, kOpenParen, kCloseParen, kEnd };
 enum class Keyword : uint8_t { kNone, kAnd, kOr, kNot, kOf, kThem, kAny, kAll, kOne, kNear };
@@ -87,6 +90,18 @@ bool GlobMatches(std::string_view pattern, std::string_view name) {
   return p == pattern.size();
 }
 
+// `a**b` means `a*b`; collapsed once per pattern, a run of stars is not rescanned for every
+// identifier it is matched against.
+std::string CollapseStars(std::string_view pattern) {
+  std::string glob;
+  for (const char c : pattern) {
+    if (c != '*' || glob.empty() || glob.back() != '*') {
+      glob += c;
+    }
+  }
+  return glob;
+}
+
 // Messages build strings as std::string + std::string: GCC 12 at -O2 misreports
 // "literal" + std::string&& (an insert at 0) as -Wrestrict.
 std::string Quoted(const Token& token) {
@@ -108,6 +123,7 @@ class TermArena {
     return static_cast<uint32_t>(terms_.size() - 1);
   }
   uint32_t Selection(uint32_t index) { return Add(Term{Kind::kSelection, index, {}}); }
+  size_t size() const { return terms_.size(); }
 
   // `not not x` is `x`.
   uint32_t Negate(uint32_t term) {
@@ -389,14 +405,20 @@ class Parser {
     }
     Next();
     const bool them = pattern.keyword == Keyword::kThem;
+    const std::string glob = CollapseStars(pattern.text);
     std::vector<uint32_t> operands;
     for (uint32_t i = 0; i < identifiers_.size(); ++i) {
       const std::string& name = identifiers_[i];
       // `_`-prefixed identifiers are private: only a pattern starting with `_` picks them.
       const bool visible = name.empty() || name[0] != '_' || (!them && pattern.text[0] == '_');
-      if (visible && (them || GlobMatches(pattern.text, name))) {
+      if (visible && (them || GlobMatches(glob, name))) {
         operands.push_back(terms_.Selection(i));
       }
+    }
+    if (terms_.size() > kMaxConditionTerms) {
+      return SyntaxError(quantifier.offset, "the condition expands to more than " +
+                                                std::to_string(kMaxConditionTerms) +
+                                                " selections; name fewer with 'x of'");
     }
     if (operands.empty()) {
       diags_.Warning(At(quantifier.offset), "empty-selector",
@@ -428,8 +450,12 @@ class Parser {
     }
     std::string hint = "; defined: ";
     constexpr size_t kMaxListed = 8;
+    constexpr size_t kMaxNameBytes = 64;  // every undefined name repeats the hint
     for (size_t i = 0; i < identifiers_.size() && i < kMaxListed; ++i) {
-      hint += (i == 0 ? "" : ", ") + identifiers_[i];
+      hint += i == 0 ? "" : ", ";
+      hint += identifiers_[i].size() <= kMaxNameBytes
+                  ? identifiers_[i]
+                  : identifiers_[i].substr(0, kMaxNameBytes) + "...";
     }
     return identifiers_.size() > kMaxListed ? hint + ", ..." : hint;
   }

@@ -138,7 +138,8 @@ std::optional<Kind> ChainKind(std::span<const M> chain, const DetectionItem& ite
     }
   }
   const Kind kind = head ? *HeadKind(*head) : Kind::kString;
-  if (item.keyword && (kind == Kind::kExists || kind == Kind::kFieldRef)) {
+  // A keyword search takes string modifiers (and `re`) only (SIGMA.md §5).
+  if (item.keyword && kind != Kind::kString && kind != Kind::kRegex) {
     diagnostics.Error(item.location, "modifier-combination",
                       Named(*head).append(" needs a field; a keyword search cannot use it"));
     return std::nullopt;

@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdint>
 #include <iterator>
+#include <numeric>
 #include <string_view>
 
 #include "rules/modifier_chain.h"
@@ -14,15 +15,15 @@ namespace {
 using M = Modifier;
 
 constexpr size_t kMaxAlternatives = 10000;
+// Every Base64 step grows a value by a third, and `base64` may repeat: sixty of them turn ten
+// bytes into gigabytes. The alternatives of one value may not exceed this many bytes in all.
+constexpr size_t kMaxAlternativeBytes = size_t{16} << 20;
 
 bool IsEncoder(M m) {
   return m == M::kUtf16Le || m == M::kUtf16Be || m == M::kUtf16;
 }
 bool IsBase64Step(M m) {
   return m == M::kBase64 || m == M::kBase64Offset;
-}
-bool Has(std::span<const M> chain, M m) {
-  return std::find(chain.begin(), chain.end(), m) != chain.end();
 }
 
 // `a` then `b`, built by appending (GCC 12 misreports "literal" + std::string as -Wrestrict).
@@ -88,22 +89,34 @@ bool IsWordByte(char c) {
   return IsPlaceholderNameByte(c) || static_cast<unsigned char>(c) >= 0x80;
 }
 
-// Appends to `out` every text `text` stands for under windash.
-void ExpandWindash(std::string_view text, std::vector<std::string>& out) {
+bool IsWordInitialDash(std::string_view text, size_t i) {
+  return (text[i] == '-' || text[i] == '/') && (i == 0 || !IsWordByte(text[i - 1])) &&
+         i + 1 < text.size() && IsWordByte(text[i + 1]);
+}
+
+// Appends to `out` every text `text` stands for under windash; false, appending nothing, when
+// they would be more than kMaxAlternatives or kMaxAlternativeBytes (counted before building
+// them: five dashes after a megabyte of text would otherwise take gigabytes first).
+bool ExpandWindash(std::string_view text, std::vector<std::string>& out) {
   static constexpr std::array<std::string_view, 5> kDashes = {"-", "/", "\xE2\x80\x93",
                                                               "\xE2\x80\x94", "\xE2\x80\x95"};
+  size_t count = 1;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (IsWordInitialDash(text, i) && (count *= kDashes.size()) > kMaxAlternatives)
+      return false;
+  }
+  if (count * text.size() * 3 > kMaxAlternativeBytes)  // a dash becomes at most 3 bytes
+    return false;
   std::vector<std::string> partial{""};
-  for (size_t i = 0; i < text.size() && partial.size() <= kMaxAlternatives; ++i) {
-    const bool word_initial = (text[i] == '-' || text[i] == '/') &&
-                              (i == 0 || !IsWordByte(text[i - 1])) && i + 1 < text.size() &&
-                              IsWordByte(text[i + 1]);
-    if (word_initial) {
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (IsWordInitialDash(text, i)) {
       ExtendEach(partial, kDashes);
     } else {
       AppendToEach(partial, text.substr(i, 1));
     }
   }
   out.insert(out.end(), partial.begin(), partial.end());
+  return true;
 }
 
 // The bytes a Sigma value (§8) stands for, or nullopt when it has an unescaped wildcard.
@@ -180,6 +193,7 @@ std::string EncodeBase64(std::string_view bytes) {
   static constexpr std::string_view kAlphabet =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string text;
+  text.reserve((bytes.size() + 2) / 3 * 4);
   for (size_t i = 0; i < bytes.size(); i += 3) {
     uint32_t group = 0;
     for (size_t k = 0; k < 3; ++k) {
@@ -227,6 +241,7 @@ bool ApplyTransform(M m, const SigmaValue& value, const Placeholders& placeholde
                     std::vector<std::string>& alternatives, const SourceLocation& where,
                     Diagnostics& diagnostics) {
   std::vector<std::string> next;
+  size_t next_bytes = 0, counted = 0;
   for (const std::string& alternative : alternatives) {
     if (m == M::kExpand) {
       if (std::optional<std::string> name = ExpandPlaceholders(alternative, placeholders, next)) {
@@ -236,7 +251,13 @@ bool ApplyTransform(M m, const SigmaValue& value, const Placeholders& placeholde
         return false;
       }
     } else if (m == M::kWindash) {
-      ExpandWindash(alternative, next);
+      if (!ExpandWindash(alternative, next)) {
+        diagnostics.Error(where, "value-type",
+                          Concat(Quote(value.text.substr(0, 64)),
+                                 " stands for more than 10000 alternatives or 16 MiB under "
+                                 "'windash'"));
+        return false;
+      }
     } else if (IsEncoder(m)) {
       next.push_back(EncodeUtf16(alternative, m));
     } else if (m == M::kBase64) {
@@ -247,6 +268,16 @@ bool ApplyTransform(M m, const SigmaValue& value, const Placeholders& placeholde
     if (next.size() > kMaxAlternatives) {
       diagnostics.Error(where, "value-type",
                         Concat(Quote(value.text), " stands for more than 10000 alternatives"));
+      return false;
+    }
+    next_bytes =
+        std::accumulate(next.begin() + static_cast<std::ptrdiff_t>(counted), next.end(), next_bytes,
+                        [](size_t sum, const std::string& text) { return sum + text.size(); });
+    counted = next.size();
+    if (next_bytes > kMaxAlternativeBytes) {
+      diagnostics.Error(where, "value-type",
+                        Concat(Quote(value.text.substr(0, 64)),
+                               " grows past 16 MiB under its modifiers (repeated 'base64'?)"));
       return false;
     }
   }
@@ -269,10 +300,12 @@ std::optional<std::vector<std::string>> ExpandValueAlternatives(const SigmaValue
     return std::vector<std::string>{};
   std::vector<std::string> alternatives{value.text};
   bool encoded = false;
-  for (size_t i = 0; i < modifiers.size(); ++i) {
-    const M m = modifiers[i];
-    if (!IsValueTransform(m) || (m != M::kBase64 && Has(modifiers.first(i), m)))
+  uint64_t applied = 0;  // bit per Modifier: a chain may repeat one thousands of times
+  for (const M m : modifiers) {
+    const uint64_t bit = uint64_t{1} << static_cast<unsigned>(m);
+    if (!IsValueTransform(m) || (m != M::kBase64 && (applied & bit) != 0))
       continue;
+    applied |= bit;
     if (IsEncoder(m) && !std::all_of(value.text.begin(), value.text.end(),
                                      [](char c) { return static_cast<unsigned char>(c) < 0x80; })) {
       diagnostics.Error(

@@ -10,6 +10,10 @@
 #include <fstream>
 #include <sstream>
 #include <system_error>
+#include <unordered_map>
+#include <unordered_set>
+
+#include <yaml-cpp/depthguard.h>
 
 namespace trailhound::rules {
 namespace {
@@ -123,6 +127,120 @@ bool FlowNestingTooDeep(std::string_view text) {
   return false;
 }
 
+// Aliases make a YAML document a graph: `b: *a` shares the node of `a`, and `&a [*a]` even holds
+// itself. A few lines of aliases can stand for billions of nodes, and every walk of the document
+// (ours, and those of later readers) sees them all, so a document that expands to more nodes than
+// its text could hold without aliases, or whose aliases nest past kMaxAliasDepth or form a cycle,
+// is refused. Each distinct node is counted once, so the check itself is linear.
+constexpr int kMaxAliasDepth = 1000;
+
+//
+// The same walk finds the empty entries of flow collections: yaml-cpp reads `[a,, b]` as
+// `[a, null, b]` where YAML (and PyYAML) refuse it. Such a null sits on its stray ','.
+class ExpandedSizeCounter {
+ public:
+  ExpandedSizeCounter(size_t limit, std::string_view text) : limit_(limit), text_(text) {}
+
+  bool Within(const YAML::Node& root) { return Count(root, 0) <= limit_; }
+  // An empty flow entry's null node, if the walk met one.
+  const std::optional<YAML::Node>& stray_comma() const { return stray_comma_; }
+
+ private:
+  struct Counted {
+    YAML::Node node;
+    size_t size;
+  };
+
+  size_t Count(const YAML::Node& node, int depth) {
+    if (!node.IsMap() && !node.IsSequence()) {
+      if (node.IsNull() && !stray_comma_ && IsEmptyFlowEntry(node.Mark().pos)) {
+        stray_comma_ = node;
+      }
+      return 1;
+    }
+    if (depth > kMaxAliasDepth) {
+      return kOver;
+    }
+    // Distinct nodes rarely share a position (an implicit flow map and its key can), so the
+    // position narrows the search and Node::is() decides.
+    std::vector<Counted>& at_position = counted_[node.Mark().pos];
+    for (const Counted& counted : at_position) {
+      if (counted.node.is(node)) {
+        return counted.size;  // kOver while still being counted: a cycle
+      }
+    }
+    at_position.push_back(Counted{node, kOver});
+    size_t total = 1;
+    for (auto it = node.begin(); it != node.end() && total <= limit_; ++it) {
+      if (node.IsMap()) {
+        total = Add(total, Count(it->first, depth + 1));
+        total = Add(total, Count(it->second, depth + 1));
+      } else {
+        total = Add(total, Count(*it, depth + 1));
+      }
+    }
+    for (Counted& counted : counted_[node.Mark().pos]) {  // the vector may have grown meanwhile
+      if (counted.node.is(node)) {
+        counted.size = total;
+      }
+    }
+    return total;
+  }
+
+  // A null on a ',' that follows '[', '{' or another ',' (`{a: , b: 1}` is an empty value).
+  bool IsEmptyFlowEntry(int pos) const {
+    if (pos <= 0 || static_cast<size_t>(pos) >= text_.size() || text_[pos] != ',') {
+      return false;
+    }
+    const size_t before = text_.find_last_not_of(" \t\r\n", static_cast<size_t>(pos) - 1);
+    return before != std::string_view::npos &&
+           (text_[before] == ',' || text_[before] == '[' || text_[before] == '{');
+  }
+
+  static size_t Add(size_t a, size_t b) { return b > kOver - a ? kOver : a + b; }
+
+  static constexpr size_t kOver = SIZE_MAX;
+  const size_t limit_;
+  const std::string_view text_;
+  std::unordered_map<int, std::vector<Counted>> counted_;
+  std::optional<YAML::Node> stray_comma_;
+};
+
+// Refuses, as yaml-syntax, a document whose aliases expand too far and one with an empty flow
+// entry. Without aliases a node takes at least a byte or two of text; twice the text plus a
+// margin leaves room for the odd alias in a real rule.
+bool CheckDocumentShape(const YAML::Node& root, std::string_view text, const std::string& file,
+                        int line_offset, Diagnostics& diagnostics) {
+  ExpandedSizeCounter counter(2 * text.size() + 1024, text);
+  if (!counter.Within(root)) {
+    diagnostics.Error(LocationOf(root, file, line_offset), "yaml-syntax",
+                      "aliases (*name) repeat so much of the document, nest so deeply or refer "
+                      "to themselves that it cannot be read; write the values out");
+    return false;
+  }
+  if (counter.stray_comma()) {
+    diagnostics.Error(LocationOf(*counter.stray_comma(), file, line_offset), "yaml-syntax",
+                      "stray ',': an empty entry in a flow collection; remove the comma or write "
+                      "null");
+    return false;
+  }
+  return true;
+}
+
+// The rule title as diagnostics carry it: every diagnostic of the document repeats it, so an
+// over-long title (itself an error) is cut rather than copied whole into each.
+std::string_view TitleForDiagnostics(const std::string& title) {
+  constexpr size_t kMaxTitleBytes = 256;
+  if (title.size() <= kMaxTitleBytes) {
+    return title;
+  }
+  size_t end = kMaxTitleBytes;
+  while (end > 0 && (static_cast<unsigned char>(title[end]) & 0xC0) == 0x80) {
+    --end;  // do not cut a UTF-8 sequence
+  }
+  return std::string_view(title).substr(0, end);
+}
+
 class DocumentParser {
  public:
   DocumentParser(const std::string& file, Diagnostics& diagnostics)
@@ -151,7 +269,7 @@ class DocumentParser {
     }
     document.rule.location = document.location;
     if (const YAML::Node title = node["title"]; title && title.IsScalar()) {
-      diagnostics_.SetRuleTitle(first_diagnostic, title.Scalar());
+      diagnostics_.SetRuleTitle(first_diagnostic, TitleForDiagnostics(title.Scalar()));
     }
     document.loaded = !HasErrorsSince(first_diagnostic);
     return document;
@@ -172,15 +290,16 @@ class DocumentParser {
       return;  // FlowNestingTooDeep bounds flow nesting; block nesting this deep is absurd
     }
     if (node.IsMap()) {
-      std::vector<std::string> seen;
+      // A set, not a list: a mapping may have hundreds of thousands of keys. The views point
+      // into the document's nodes, which outlive this call.
+      std::unordered_set<std::string_view> seen;
       for (const auto& pair : node) {
         if (pair.first.IsScalar()) {
           const std::string& key = pair.first.Scalar();
-          if (std::find(seen.begin(), seen.end(), key) != seen.end()) {
+          if (!seen.insert(key).second) {
             diagnostics_.Error(Where(pair.first, file_), "duplicate-key",
                                "key '" + key + "' appears twice in this mapping; merge the two");
           }
-          seen.push_back(key);
         }
         CheckDuplicateKeys(pair.second, depth + 1);
       }
@@ -362,7 +481,7 @@ class DocumentParser {
       }
       if (key == "condition") {
         has_condition = true;
-        ParseConditionTexts(pair.second, rule);
+        ParseConditionTexts(pair.second, where, rule);
       } else if (key == "timeframe") {
         diagnostics_.Error(where, "legacy-aggregation",
                            "legacy aggregation ('timeframe'): write a correlation rule (SIGMA.md "
@@ -385,7 +504,7 @@ class DocumentParser {
     }
   }
 
-  void ParseConditionTexts(const YAML::Node& node, SigmaRule& rule) {
+  void ParseConditionTexts(const YAML::Node& node, const SourceLocation& key, SigmaRule& rule) {
     if (node.IsScalar()) {
       rule.conditions.push_back(node.Scalar());
       rule.condition_locations.push_back(Where(node, file_));
@@ -403,7 +522,8 @@ class DocumentParser {
       }
       return;
     }
-    diagnostics_.Error(Where(node, file_), "condition-syntax",
+    // An empty value's position is wherever the next token is: point at the key instead.
+    diagnostics_.Error(node.IsNull() ? key : Where(node, file_), "condition-syntax",
                        "'condition' must be a string or a list of strings");
   }
 
@@ -464,6 +584,7 @@ class DocumentParser {
   }
 
   void ParseModifiers(std::string_view chain, DetectionItem& item) {
+    uint64_t given = 0;  // bit per Modifier: a chain may repeat one thousands of times
     size_t start = 0;
     while (start <= chain.size()) {
       size_t bar = chain.find('|', start);
@@ -480,12 +601,12 @@ class DocumentParser {
         }
         diagnostics_.Error(item.location, "unknown-modifier", std::move(message));
       } else {
-        if (*modifier != Modifier::kBase64 &&
-            std::find(item.modifiers.begin(), item.modifiers.end(), *modifier) !=
-                item.modifiers.end()) {
+        const uint64_t bit = uint64_t{1} << static_cast<unsigned>(*modifier);
+        if (*modifier != Modifier::kBase64 && (given & bit) != 0) {
           diagnostics_.Warning(item.location, "repeated-modifier",
                                "modifier '" + std::string(name) + "' is given twice");
         }
+        given |= bit;
         item.modifiers.push_back(*modifier);
       }
       start = bar + 1;
@@ -576,6 +697,26 @@ std::vector<DocumentText> SplitDocuments(std::string_view text) {
   return documents;
 }
 
+// yaml-cpp 0.7 takes the end of the text as the end of an unclosed quoted scalar, so
+// `eventName: 'Stop` on the last line would load. Each document is given an explicit end `...`,
+// which YAML forbids inside a quoted scalar: an unclosed quote then fails on that line. (The
+// split above has removed any `...` line from the document itself.)
+constexpr char kEndSentinel[] = "...\n";  // SplitDocuments ends every line with \n
+
+bool ReachedEndSentinel(const YAML::Exception& error, const DocumentText& chunk) {
+  return !error.mark.is_null() && static_cast<size_t>(error.mark.pos) >= chunk.text.size();
+}
+
+std::string YamlErrorMessage(const YAML::Exception& error, const DocumentText& chunk) {
+  if (dynamic_cast<const YAML::DeepRecursion*>(&error) != nullptr) {
+    return "the YAML nests too deeply; flatten it";  // yaml-cpp's depth guard says "bad file"
+  }
+  if (ReachedEndSentinel(error, chunk)) {
+    return "a quoted string (' or \") is never closed";
+  }
+  return error.msg;
+}
+
 bool IsRuleFileName(const std::string& name) {
   return (name.ends_with(".yml") || name.ends_with(".yaml")) && !name.ends_with(".tests.yml");
 }
@@ -595,6 +736,10 @@ std::string_view ClosestModifierName(std::string_view name) {
   std::string_view best;
   size_t best_distance = 3;  // farther than two edits is no suggestion
   for (const ModifierName& entry : kModifierNames) {
+    const size_t longer = std::max(name.size(), entry.name.size());
+    if (longer - std::min(name.size(), entry.name.size()) >= best_distance) {
+      continue;  // the distance is at least the difference in length; skips long names cheaply
+    }
     const size_t distance = EditDistance(name, entry.name);
     if (distance < best_distance) {
       best = entry.name;
@@ -643,13 +788,16 @@ std::vector<SigmaDocument> ParseRuleText(std::string_view text, const std::strin
   for (const DocumentText& chunk : SplitDocuments(text)) {
     YAML::Node node;
     try {
-      node = YAML::Load(chunk.text);
+      node = YAML::Load(chunk.text + kEndSentinel);
     } catch (const YAML::Exception& error) {
-      const SourceLocation where =
-          error.mark.is_null() ? SourceLocation{file, chunk.first_line + 1, 0}
-                               : SourceLocation::FromYaml(file, error.mark.line + chunk.first_line,
-                                                          error.mark.column);
-      diagnostics.Error(where, "yaml-syntax", error.msg);
+      SourceLocation where = error.mark.is_null()
+                                 ? SourceLocation{file, chunk.first_line + 1, 0}
+                                 : SourceLocation::FromYaml(
+                                       file, error.mark.line + chunk.first_line, error.mark.column);
+      if (ReachedEndSentinel(error, chunk)) {
+        where = SourceLocation{file, error.mark.line + chunk.first_line, 0};  // the last line
+      }
+      diagnostics.Error(where, "yaml-syntax", YamlErrorMessage(error, chunk));
       continue;  // the other documents of the file still load
     }
     if (node.IsNull()) {
@@ -658,6 +806,9 @@ std::vector<SigmaDocument> ParseRuleText(std::string_view text, const std::strin
     if (!node.IsMap()) {
       diagnostics.Error(LocationOf(node, file, chunk.first_line), "yaml-syntax",
                         "a Sigma document must be a mapping of keys");
+      continue;
+    }
+    if (!CheckDocumentShape(node, chunk.text, file, chunk.first_line, diagnostics)) {
       continue;
     }
     try {
