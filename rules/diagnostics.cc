@@ -4,11 +4,22 @@
 namespace trailhound::rules {
 
 std::string Quote(std::string_view text) {
+  constexpr size_t kMaxQuoted = 200;  // a 1 MB value must not make a 1 MB message
   std::string out;
-  out.reserve(text.size() + 2);
   out += '\'';
-  out.append(text);
-  out += '\'';
+  if (text.size() <= kMaxQuoted) {
+    out.append(text);
+    out += '\'';
+    return out;
+  }
+  size_t cut = kMaxQuoted;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) {
+    --cut;  // never split a UTF-8 sequence
+  }
+  out.append(text.substr(0, cut));
+  out += "...' (";
+  out += std::to_string(text.size());
+  out += " bytes)";
   return out;
 }
 

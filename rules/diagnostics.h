@@ -43,7 +43,8 @@ struct Diagnostic {
   std::string ToString() const;
 };
 
-// `text` in single quotes, for messages: `'containz'`. Out of line, and built by appending:
+// `text` in single quotes, for messages: `'containz'`. Text over 200 bytes is cut (at a UTF-8
+// boundary) and its size given: `'aaaa...' (1048576 bytes)`. Out of line, and built by appending:
 // GCC 12 at -O2 misreports "'" + std::string(...) (an insert at 0) as -Wrestrict.
 std::string Quote(std::string_view text);
 

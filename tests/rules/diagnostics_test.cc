@@ -50,5 +50,14 @@ TEST(SourceLocation, YamlPositionsBecomeOneBasedAndShiftAlongTheLine) {
   EXPECT_EQ(SourceLocation{}.Shifted(3).column, 0) << "an unknown column stays unknown";
 }
 
+TEST(Quote, CutsLongTextAtACharacterBoundaryAndSaysHowLong) {
+  EXPECT_EQ(Quote("containz"), "'containz'");
+  EXPECT_EQ(Quote(std::string(200, 'a')), "'" + std::string(200, 'a') + "'");
+  EXPECT_EQ(Quote(std::string(1 << 20, 'a')), "'" + std::string(200, 'a') + "...' (1048576 bytes)");
+  // 199 ASCII bytes then a two-byte character straddling the cut: the character is left out.
+  const std::string text = std::string(199, 'a') + "\xC3\xA4" + std::string(10, 'b');
+  EXPECT_EQ(Quote(text), "'" + std::string(199, 'a') + "...' (211 bytes)");
+}
+
 }  // namespace
 }  // namespace trailhound::rules
