@@ -376,31 +376,36 @@ bool StringPattern::Matches(std::string_view candidate, std::string& scratch) co
   if (kind_ == Kind::kAnything) {
     return true;
   }
-  std::string_view text = candidate;
-  if (!cased_) {
-    const size_t first = FirstFoldableByte(candidate);
-    if (first != std::string_view::npos) {
-      scratch.assign(candidate.substr(0, first));
-      AppendLowerCase(candidate.substr(first), scratch);
-      text = scratch;
-    }
-  }
+  return MatchesFolded(cased_ ? candidate : FoldCase(candidate, scratch));
+}
+
+bool StringPattern::MatchesFolded(std::string_view folded) const {
   const std::string_view literal = literal_;
   switch (kind_) {
     case Kind::kAnything:
       return true;
     case Kind::kEqual:
-      return text == literal;
+      return folded == literal;
     case Kind::kStartsWith:
-      return text.starts_with(literal);
+      return folded.starts_with(literal);
     case Kind::kEndsWith:
-      return text.ends_with(literal);
+      return folded.ends_with(literal);
     case Kind::kContains:
-      return text.find(literal) != std::string_view::npos;
+      return folded.find(literal) != std::string_view::npos;
     case Kind::kGlob:
-      return MatchesGlob(text);
+      return MatchesGlob(folded);
   }
   return false;
+}
+
+std::string_view FoldCase(std::string_view text, std::string& scratch) {
+  const size_t first = FirstFoldableByte(text);
+  if (first == std::string_view::npos) {
+    return text;
+  }
+  scratch.assign(text.substr(0, first));
+  AppendLowerCase(text.substr(first), scratch);
+  return scratch;
 }
 
 // Greedy, left to right; on a mismatch the last `*` takes one more code point and what follows
