@@ -6,7 +6,8 @@
 // event, and load time and memory of each rule set. Never a pass/fail.
 //
 // TH_BENCH_MB (default 200) sizes the corpus, TH_BENCH_PAIRS (default 15) the pairs per set;
-// TH_BENCH_MAX_GENERATED=1000 (or 0) leaves out the larger sets, for profiling.
+// TH_BENCH_MAX_GENERATED=1000 (or 0) leaves out the larger sets, for profiling;
+// TH_BENCH_UNINDEXED_PERCENT (default 2) sets the share of generated rules no index bounds.
 #include <malloc.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -286,7 +287,12 @@ int main(int argc, char** argv) {
   std::printf("trail: %zu distinct eventSource/eventName pairs; generated rules in %s\n",
               trail.size(), root.c_str());
   sets_.push_back(LoadSet("SigmaHQ", "", 0));
-  const bench::GeneratorMix mix;
+  bench::GeneratorMix mix;
+  if (const char* unindexed = std::getenv("TH_BENCH_UNINDEXED_PERCENT"); unindexed != nullptr) {
+    mix.unindexed_percent = std::atoi(unindexed);
+  }
+  std::printf("generated: %d%% unindexed, %d%% eventSource only, %d%% of eventName values real\n",
+              mix.unindexed_percent, mix.source_only_percent, mix.real_name_percent);
   for (const size_t count : {size_t{1000}, size_t{10000}}) {
     if (count > max_generated) {
       continue;
