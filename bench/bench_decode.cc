@@ -14,61 +14,18 @@
 #include <rapidjson/document.h>
 #include <simdjson.h>
 
+#include "bench/bench_corpus.h"
 #include "pipeline/decode.h"
-#include "pipeline/source_file.h"
 
 namespace {
 
 using namespace trailhound;
 
-// At least 200 MB by default; TH_BENCH_MB lowers it for profiling under callgrind.
-size_t TargetBytes() {
-  const char* mb = std::getenv("TH_BENCH_MB");
-  return (mb != nullptr ? std::strtoull(mb, nullptr, 10) : 200) << 20;
-}
-
-struct Corpus {
-  std::vector<simdjson::padded_string> buffers;
-  size_t bytes = 0;
-  size_t events = 0;  // in all buffers, counted by a simdjson parse
-  bool loaded = false;
-};
+using bench::Corpus;
+using bench::LoadCorpus;
 
 // Median ratio and pair count of the paired benchmark, for the summary.
 std::pair<double, size_t> paired_{0, 0};
-
-const Corpus& LoadCorpus() {
-  static Corpus corpus = [] {
-    Corpus c;
-    const std::string dir = TH_SHARED_DATA_DIR "/invictus-sigma-aws/CloudTrail";
-    base::Result<pipeline::FileListing> listing = pipeline::ListInputFiles({dir});
-    if (!listing.has_value() || listing->files.empty()) {
-      return c;
-    }
-    std::vector<std::string> files;
-    for (const std::string& path : listing->files) {
-      base::Result<std::string> bytes = pipeline::ReadInputFile(path, size_t{1} << 30);
-      if (bytes.has_value()) {
-        files.push_back(*std::move(bytes));
-      }
-    }
-    simdjson::dom::parser parser;
-    const size_t target = TargetBytes();
-    while (c.bytes < target) {
-      for (const std::string& file : files) {
-        c.buffers.emplace_back(file);
-        c.bytes += file.size();
-        simdjson::dom::array records;
-        if (parser.parse(c.buffers.back())["Records"].get(records) == simdjson::SUCCESS) {
-          c.events += records.size();
-        }
-      }
-    }
-    c.loaded = true;
-    return c;
-  }();
-  return corpus;
-}
 
 void SetCounters(benchmark::State& state, const Corpus& corpus) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * corpus.events));

@@ -125,6 +125,49 @@ bool KeywordMatches(const CompiledValue& value, element record, EvalScratch& scr
   });
 }
 
+// True when every value of the item is a string value (no null, number, regex...).
+bool AllStringValues(const CompiledItem& item) {
+  for (const CompiledValue& value : item.values) {
+    if (value.kind != CompiledValue::Kind::kStrings) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// The OR of an item's string values, candidate first: each candidate is read as text and folded
+// once and then tried against every pattern of every value, where trying the values in turn
+// walks the path and folds the same candidate again for each value and pattern (a `contains`
+// list of 50 values over `requestParameters`'s leaves folded each leaf 50 times). An OR over
+// values and candidates is the same answer in either order.
+bool AnyStringValueMatches(const CompiledItem& item, element record, EvalScratch& scratch) {
+  const auto matches = [&](element candidate) {
+    const std::optional<std::string_view> text = CandidateText(candidate, scratch.text);
+    if (!text.has_value()) {
+      return false;
+    }
+    std::optional<std::string_view> folded;
+    for (const CompiledValue& value : item.values) {
+      for (const StringPattern& pattern : value.patterns) {
+        if (!pattern.cased() && !folded.has_value()) {
+          folded = FoldCase(*text, scratch.lower);
+        }
+        if (pattern.MatchesFolded(pattern.cased() ? *text : *folded)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  };
+  if (item.keyword) {  // string leaves only (§5), as KeywordMatches
+    return event::VisitScalarLeaves(record, [&](element leaf) {
+      std::string_view text;
+      return leaf.get(text) == simdjson::SUCCESS && matches(leaf);
+    });
+  }
+  return AnyCandidate(record, item.path, matches);
+}
+
 bool FieldRefMatches(const CompiledItem& item, element record, EvalScratch& scratch) {
   return AnyCandidate(record, item.path, [&](element mine) {
     const std::optional<std::string_view> a = CandidateText(mine, scratch.text);
@@ -170,6 +213,8 @@ bool ItemMatches(const CompiledItem& item, element record, EvalScratch& scratch)
         (event::ClassifyField(record, item.path) != event::FieldPresence::kMissing) == item.exists;
   } else if (item.plan.kind == ModifierPlan::Kind::kFieldRef) {
     result = FieldRefMatches(item, record, scratch);
+  } else if (!item.plan.all && AllStringValues(item)) {
+    result = AnyStringValueMatches(item, record, scratch);
   } else {
     result = item.plan.all;
     for (const CompiledValue& value : item.values) {

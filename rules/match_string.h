@@ -56,6 +56,9 @@ class StringPattern {
   // that is not part of a well-formed sequence counts as one code point of its own.
   // REQUIRES: `scratch` does not hold the bytes `candidate` views.
   bool Matches(std::string_view candidate, std::string& scratch) const;
+  // The same test for a candidate folded by the caller: `folded` is FoldCase(candidate) unless
+  // cased(), else the candidate itself. Lets one candidate be folded once for many patterns.
+  bool MatchesFolded(std::string_view folded) const;
 
  private:
   friend StringPattern CompileStringPattern(std::string_view sigma_value, Shape shape, bool cased);
@@ -76,6 +79,11 @@ StringPattern CompileStringPattern(std::string_view sigma_value, Shape shape, bo
 // Appends to `out` the simple lower-case mapping of `text`, code point by code point; bytes that
 // are not well-formed UTF-8 are copied unchanged.
 void AppendLowerCase(std::string_view text, std::string& out);
+
+// `text` under the simple lower-case mapping (as AppendLowerCase): `text` itself when no byte of
+// it can fold (plain lower-case ASCII), else a view of `scratch` holding the mapping.
+// REQUIRES: `scratch` does not hold the bytes `text` views.
+std::string_view FoldCase(std::string_view text, std::string& scratch);
 
 // How a JSON scalar reads as text (SIGMA.md §7): a string as itself (a view into the document),
 // `true`/`false`, an integer in decimal, any other number in its shortest round-trip form with
