@@ -214,9 +214,10 @@ std::optional<CompiledRule> CompileRule(const SigmaRule& rule, const std::string
     compiled.selections.push_back(std::move(selection));
   }
   std::vector<Condition> conditions;
+  const IdentifierIndex identifier_index(names);
   for (size_t i = 0; i < rule.conditions.size(); ++i) {
-    std::optional<Condition> condition =
-        ParseCondition(rule.conditions[i], names, rule.condition_locations[i], diagnostics);
+    std::optional<Condition> condition = ParseCondition(rule.conditions[i], identifier_index,
+                                                        rule.condition_locations[i], diagnostics);
     if (!condition.has_value()) {
       ok = false;
       continue;

@@ -193,12 +193,8 @@ class TermArena {
 // bounded by kMaxConditionNesting. Used once, by ParseCondition.
 class Parser {
  public:
-  Parser(std::span<const std::string> identifiers, const SourceLocation& where, Diagnostics& diags)
-      : identifiers_(identifiers), where_(where), diags_(diags) {
-    for (uint32_t i = 0; i < identifiers.size(); ++i) {
-      index_of_.emplace(identifiers[i], i);  // the first of two equal names wins
-    }
-  }
+  Parser(const IdentifierIndex& index, const SourceLocation& where, Diagnostics& diags)
+      : identifiers_(index.names()), index_(index), where_(where), diags_(diags) {}
 
   std::optional<Condition> Run(std::string_view text) {
     if (!Tokenize(text)) {
@@ -269,7 +265,7 @@ class Parser {
     if (const Keyword exact = ExactKeyword(word); exact != Keyword::kNone) {
       return exact;
     }
-    if (word.size() > 4 || index_of_.contains(word)) {
+    if (word.size() > 4 || index_.Find(word).has_value()) {
       return Keyword::kNone;
     }
     std::string lower(word);
@@ -341,9 +337,9 @@ class Parser {
       return ParseQuantifier();
     }
     const Token& word = Next();
-    const auto found = index_of_.find(word.text);
-    if (found != index_of_.end()) {
-      return terms_.Selection(found->second);
+    const std::optional<uint32_t> found = index_.Find(word.text);
+    if (found.has_value()) {
+      return terms_.Selection(*found);
     }
     switch (word.keyword) {
       case Keyword::kThem:
@@ -475,9 +471,9 @@ class Parser {
   }
 
   std::span<const std::string> identifiers_;
+  const IdentifierIndex& index_;
   const SourceLocation& where_;
   Diagnostics& diags_;
-  std::unordered_map<std::string_view, uint32_t> index_of_;
   std::vector<Token> tokens_;
   size_t pos_ = 0;
   TermArena terms_;
@@ -503,10 +499,26 @@ void Describe(std::span<const ConditionNode> nodes, uint32_t index,
 
 }  // namespace
 
+IdentifierIndex::IdentifierIndex(std::span<const std::string> identifiers) : names_(identifiers) {
+  for (uint32_t i = 0; i < identifiers.size(); ++i) {
+    index_of_.emplace(identifiers[i], i);  // the first of two equal names wins
+  }
+}
+
+std::optional<uint32_t> IdentifierIndex::Find(std::string_view name) const {
+  const auto found = index_of_.find(name);
+  return found == index_of_.end() ? std::nullopt : std::optional<uint32_t>(found->second);
+}
+
+std::optional<Condition> ParseCondition(std::string_view text, const IdentifierIndex& identifiers,
+                                        const SourceLocation& where, Diagnostics& diags) {
+  return Parser(identifiers, where, diags).Run(text);
+}
+
 std::optional<Condition> ParseCondition(std::string_view text,
                                         std::span<const std::string> identifiers,
                                         const SourceLocation& where, Diagnostics& diags) {
-  return Parser(identifiers, where, diags).Run(text);
+  return ParseCondition(text, IdentifierIndex(identifiers), where, diags);
 }
 
 std::optional<Condition> CombineConditionsAnyOf(std::span<const Condition> conditions) {

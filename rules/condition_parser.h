@@ -11,6 +11,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -50,6 +51,20 @@ class Condition {
   std::vector<ConditionNode> nodes_;
 };
 
+// A rule's search identifiers with a name → position index, built once and shared by every
+// condition of the rule (a `condition:` list must not rebuild it per element: that is quadratic).
+// REQUIRES: `identifiers` outlives the index.
+class IdentifierIndex {
+ public:
+  explicit IdentifierIndex(std::span<const std::string> identifiers);
+  std::span<const std::string> names() const { return names_; }
+  std::optional<uint32_t> Find(std::string_view name) const;  // the first of equal names
+
+ private:
+  std::span<const std::string> names_;
+  std::unordered_map<std::string_view, uint32_t> index_of_;
+};
+
 // Parses `text` against the rule's search identifiers (the keys under `detection` other than
 // `condition`, in a fixed order; ConditionNode::first of a selection indexes this list).
 // Problems go to `diags` at `where.Shifted(offset)`, offset being the 0-based byte offset in
@@ -59,6 +74,9 @@ class Condition {
 // REQUIRES: `where` is the location of the first character of `text`.
 std::optional<Condition> ParseCondition(std::string_view text,
                                         std::span<const std::string> identifiers,
+                                        const SourceLocation& where, Diagnostics& diags);
+// The same against an index built once for several conditions.
+std::optional<Condition> ParseCondition(std::string_view text, const IdentifierIndex& identifiers,
                                         const SourceLocation& where, Diagnostics& diags);
 
 // The condition of a rule whose `condition` is a list: it matches when any of `conditions` does.

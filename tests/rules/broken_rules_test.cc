@@ -369,6 +369,23 @@ TEST(BrokenRules, FiveThousandSelectionsLoad) {
   }
 }
 
+// A `condition:` list of n elements over n selections: the identifier index is built once per
+// rule, not once per element (which made 10,000 x 10,000 take half a minute).
+TEST(BrokenRules, ConditionListOfTenThousandOverTenThousandSelectionsLoads) {
+  constexpr int kCount = 10000;
+  std::string text = std::string(kHead) + "detection:\n";
+  for (int i = 0; i < kCount; ++i) {
+    text += "  s" + std::to_string(i) + ": {eventName: e" + std::to_string(i) + "}\n";
+  }
+  text += "  condition:\n";
+  for (int i = 0; i < kCount; ++i) {
+    text += "    - s" + std::to_string(i) + "\n";
+  }
+  const Outcome outcome = Load("condition-list", text);
+  ASSERT_EQ(outcome.rules.size(), 1u) << Describe(outcome.diagnostics).substr(0, 500);
+  EXPECT_EQ(outcome.rules[0].condition.nodes().size(), kCount + 1u);  // or(s0, ..., s9999)
+}
+
 // Each `1 of them` stands for every selection: k of them over m selections are k * m terms,
 // which a condition may not expand past (a million).
 TEST(BrokenRules, QuantifiersExpandingPastTheLimitAreConditionSyntax) {
