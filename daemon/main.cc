@@ -2,6 +2,7 @@
 // subcommand; nothing else lives here.
 #include <CLI/CLI.hpp>
 
+#include "daemon/cmd_dev_broker.h"
 #include "daemon/cmd_replay.h"
 #include "daemon/cmd_rules.h"
 
@@ -14,6 +15,8 @@ int main(int argc, char** argv) {
   trailhound::daemon::RulesTestOptions test_options;
   const trailhound::daemon::RulesCommands rules =
       trailhound::daemon::AddRulesCommand(app, lint_options, test_options);
+  trailhound::daemon::DevBrokerOptions dev_broker_options;
+  CLI::App* dev_broker = trailhound::daemon::AddDevBrokerCommand(app, dev_broker_options);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -28,6 +31,9 @@ int main(int argc, char** argv) {
   }
   if (rules.test->parsed()) {
     return trailhound::daemon::RunRulesTest(test_options);
+  }
+  if (dev_broker->parsed()) {
+    return trailhound::daemon::RunDevBroker(dev_broker_options);
   }
   return 2;
 }
