@@ -1,0 +1,280 @@
+// tests/integration/child_process.h: real processes for integration tests (trailhound
+// dev-broker, kcat) with pipes and bounded waits. Every wait polls a descriptor (a pipe or a
+// pidfd) against a deadline; nothing sleeps. Header-only; one thread per ChildProcess.
+#pragma once
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "pipeline/base/str_cat.h"
+#include "tests/integration/cli_harness.h"
+
+extern char** environ;
+
+namespace trailhound::testing {
+
+using TestClock = std::chrono::steady_clock;
+
+inline int MillisecondsLeft(TestClock::time_point deadline) {
+  const auto left =
+      std::chrono::duration_cast<std::chrono::milliseconds>(deadline - TestClock::now()).count();
+  return static_cast<int>(std::clamp<int64_t>(left, 0, 60'000));
+}
+
+// The full path of `program` on $PATH, or empty when it is not installed.
+inline std::string FindOnPath(std::string_view program) {
+  const char* path = std::getenv("PATH");
+  std::string_view dirs = path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
+  while (!dirs.empty()) {
+    const std::size_t colon = dirs.find(':');
+    const std::string candidate = base::StrCat({dirs.substr(0, colon), "/", program});
+    if (access(candidate.c_str(), X_OK) == 0) {
+      return candidate;
+    }
+    dirs = colon == std::string_view::npos ? std::string_view() : dirs.substr(colon + 1);
+  }
+  return "";
+}
+
+// Waits for `pid` to exit until `deadline`, through a pidfd; kills it (SIGKILL) if it has not.
+// Returns its exit code, 128 + signal when a signal ended it, or nullopt on timeout.
+inline std::optional<int> WaitForExit(pid_t pid, TestClock::time_point deadline) {
+  // The raw call: glibc 2.36's <sys/pidfd.h> lacks extern "C" and so cannot link from C++.
+  const int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+  bool exited = true;
+  if (pidfd >= 0) {
+    pollfd fd{pidfd, POLLIN, 0};
+    int ready = 0;
+    while ((ready = poll(&fd, 1, MillisecondsLeft(deadline))) < 0 && errno == EINTR) {
+    }
+    exited = ready > 0;
+    close(pidfd);
+  }
+  if (!exited) {
+    kill(pid, SIGKILL);
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!exited) {
+    return std::nullopt;
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+inline std::vector<char*> ArgvOf(std::vector<std::string>& args) {
+  std::vector<char*> argv;
+  for (std::string& arg : args) {
+    argv.push_back(arg.data());
+  }
+  argv.push_back(nullptr);
+  return argv;
+}
+
+struct ToolResult {
+  std::optional<int> exit_code;  // nullopt: it did not finish in time and was killed
+  std::string out;
+  std::string err;
+};
+
+// Runs `args` (args[0] looked up on $PATH) with stdin from `stdin_path`, its output into files
+// under `dir`, and waits at most `timeout`.
+inline ToolResult RunTool(std::vector<std::string> args, const std::string& dir,
+                          const std::string& stdin_path, std::chrono::seconds timeout) {
+  ToolResult result;
+  const std::string out_path = dir + "/tool.stdout";
+  const std::string err_path = dir + "/tool.stderr";
+  std::vector<char*> argv = ArgvOf(args);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, stdin_path.c_str(), O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0644);
+  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0644);
+  pid_t pid = 0;
+  const int spawn_error = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (spawn_error != 0) {
+    result.err = args[0] + ": " + std::strerror(spawn_error);
+    return result;
+  }
+  result.exit_code = WaitForExit(pid, TestClock::now() + timeout);
+  result.out = ReadFile(out_path);
+  result.err = ReadFile(err_path);
+  return result;
+}
+
+// A long-running child with its stdin, stdout and stderr on pipes the test holds. Destroying
+// it kills the child (SIGKILL) if it still runs.
+class ChildProcess {
+ public:
+  ChildProcess() = default;
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+  ~ChildProcess() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      WaitForExit(pid_, TestClock::now() + std::chrono::seconds(10));
+    }
+    for (const int fd : {stdin_fd_, stdout_fd_, stderr_fd_}) {
+      if (fd >= 0) {
+        close(fd);
+      }
+    }
+  }
+
+  // Starts `args` (args[0] a path). False, with the reason in `error()`, if it cannot.
+  bool Start(std::vector<std::string> args) {
+    int in[2], out[2], err[2];
+    if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
+      error_ = std::string("pipe2: ") + std::strerror(errno);
+      return false;
+    }
+    std::vector<char*> argv = ArgvOf(args);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, in[0], 0);
+    posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+    posix_spawn_file_actions_adddup2(&actions, err[1], 2);
+    const int spawn_error = posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    close(in[0]);
+    close(out[1]);
+    close(err[1]);
+    stdin_fd_ = in[1];
+    stdout_fd_ = out[0];
+    stderr_fd_ = err[0];
+    if (spawn_error != 0) {
+      pid_ = -1;
+      error_ = args[0] + ": " + std::strerror(spawn_error);
+      return false;
+    }
+    return true;
+  }
+
+  // The next line of stdout, without its newline; nullopt at the deadline or end of output.
+  std::optional<std::string> ReadStdoutLine(TestClock::time_point deadline) {
+    return TakeLine(out_, [&] { return Pump(deadline); });
+  }
+
+  // The first stderr line, not returned before, that contains `needle`.
+  std::optional<std::string> WaitForStderr(std::string_view needle,
+                                           TestClock::time_point deadline) {
+    for (;;) {
+      std::size_t newline = err_.find('\n', err_scanned_);
+      while (newline != std::string::npos) {
+        const std::string line = err_.substr(err_scanned_, newline - err_scanned_);
+        err_scanned_ = newline + 1;
+        if (line.find(needle) != std::string::npos) {
+          return line;
+        }
+        newline = err_.find('\n', err_scanned_);
+      }
+      if (!Pump(deadline)) {
+        return std::nullopt;
+      }
+    }
+  }
+
+  bool WriteStdin(std::string_view text) {
+    return write(stdin_fd_, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  }
+  void CloseStdin() {
+    close(stdin_fd_);
+    stdin_fd_ = -1;
+  }
+
+  // Sends `signal` and waits for the exit; see WaitForExit. Reads what is left of its output.
+  std::optional<int> Stop(int signal, TestClock::time_point deadline) {
+    kill(pid_, signal);
+    return Wait(deadline);
+  }
+  std::optional<int> Wait(TestClock::time_point deadline) {
+    const std::optional<int> code = WaitForExit(pid_, deadline);
+    pid_ = -1;
+    while (Pump(deadline)) {
+    }
+    return code;
+  }
+
+  // All of stderr read so far, for failure messages.
+  const std::string& stderr_text() const { return err_; }
+  const std::string& error() const { return error_; }
+
+ private:
+  template <typename PumpFn>
+  std::optional<std::string> TakeLine(std::string& buffer, PumpFn pump) {
+    for (;;) {
+      const std::size_t newline = buffer.find('\n');
+      if (newline != std::string::npos) {
+        std::string line = buffer.substr(0, newline);
+        buffer.erase(0, newline + 1);
+        return line;
+      }
+      if (!pump()) {
+        return std::nullopt;
+      }
+    }
+  }
+
+  // Reads whatever stdout or stderr has until one of them has data; false at the deadline or
+  // when both have ended.
+  bool Pump(TestClock::time_point deadline) {
+    pollfd fds[2] = {{stdout_fd_, POLLIN, 0}, {stderr_fd_, POLLIN, 0}};
+    if (stdout_fd_ < 0 && stderr_fd_ < 0) {
+      return false;
+    }
+    int ready = 0;
+    while ((ready = poll(fds, 2, MillisecondsLeft(deadline))) < 0 && errno == EINTR) {
+    }
+    if (ready <= 0) {
+      return false;
+    }
+    ReadSome(fds[0], stdout_fd_, out_);
+    ReadSome(fds[1], stderr_fd_, err_);
+    return true;
+  }
+
+  static void ReadSome(const pollfd& polled, int& fd, std::string& buffer) {
+    if (fd < 0 || polled.revents == 0) {
+      return;
+    }
+    char chunk[4096];
+    const ssize_t got = read(fd, chunk, sizeof(chunk));
+    if (got > 0) {
+      buffer.append(chunk, static_cast<std::size_t>(got));
+    } else if (got == 0 || errno != EINTR) {
+      close(fd);
+      fd = -1;
+    }
+  }
+
+  pid_t pid_ = -1;
+  int stdin_fd_ = -1;
+  int stdout_fd_ = -1;
+  int stderr_fd_ = -1;
+  std::string out_;
+  std::string err_;
+  std::size_t err_scanned_ = 0;
+  std::string error_;
+};
+
+}  // namespace trailhound::testing
