@@ -102,16 +102,8 @@ inline ToolResult RunTool(std::vector<std::string> args, const std::string& dir,
   const std::string out_path = dir + "/tool.stdout";
   const std::string err_path = dir + "/tool.stderr";
   std::vector<char*> argv = ArgvOf(args);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, stdin_path.c_str(), O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                   0644);
-  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                   0644);
   pid_t pid = 0;
-  const int spawn_error = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
+  const int spawn_error = SpawnWithFiles(argv, stdin_path, out_path, err_path, pid);
   if (spawn_error != 0) {
     result.err = args[0] + ": " + std::strerror(spawn_error);
     return result;

@@ -82,6 +82,22 @@ struct RunResult {
   std::string err;
 };
 
+// Starts `argv` (argv[0] a path, or a name looked up on $PATH) with stdin from `stdin_path` and
+// stdout and stderr written to files; returns posix_spawn's error, 0 when it started.
+inline int SpawnWithFiles(std::vector<char*>& argv, const std::string& stdin_path,
+                          const std::string& out_path, const std::string& err_path, pid_t& pid) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, stdin_path.c_str(), O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0644);
+  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0644);
+  const int spawn_error = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  return spawn_error;
+}
+
 // Runs the trailhound binary with `args`, stdin from `stdin_path` (or /dev/null), and waits.
 inline RunResult RunTrailhound(const TempDir& dir, const std::vector<std::string>& args,
                                const std::string& stdin_path = "/dev/null") {
@@ -96,16 +112,8 @@ inline RunResult RunTrailhound(const TempDir& dir, const std::vector<std::string
   }
   argv.push_back(nullptr);
 
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, stdin_path.c_str(), O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                   0644);
-  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                   0644);
   pid_t pid = 0;
-  const int spawn_error = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
+  const int spawn_error = SpawnWithFiles(argv, stdin_path, out_path, err_path, pid);
   EXPECT_EQ(spawn_error, 0) << TH_TRAILHOUND_BIN << ": " << std::strerror(spawn_error);
   if (spawn_error != 0) {
     return result;
