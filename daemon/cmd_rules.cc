@@ -87,10 +87,10 @@ int RunRulesLint(const RulesLintOptions& options) {
     }
   }
   std::fprintf(stderr,
-               "trailhound rules lint: %zu files, %zu documents, %zu rules loaded, %zu errors, "
-               "%zu warnings\n",
-               loaded.files, loaded.documents, loaded.rules.size(), errors,
-               diagnostics.size() - errors);
+               "trailhound rules lint: %zu files, %zu documents, %zu rules loaded, "
+               "%zu correlations, %zu filters, %zu errors, %zu warnings\n",
+               loaded.files, loaded.documents, loaded.rules.size(), loaded.correlations.size(),
+               loaded.filters, errors, diagnostics.size() - errors);
   return errors == 0 ? 0 : 1;
 }
 

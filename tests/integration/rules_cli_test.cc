@@ -45,7 +45,8 @@ TEST(RulesLintCli, SigmaHqCloudTrailRulesLintClean) {
   TempDir temp;
   const RunResult run = RunTrailhound(temp, {"rules", "lint", dir});
   EXPECT_EQ(run.exit_code, 0) << run.out;
-  EXPECT_THAT(run.err, HasSubstr("57 files, 57 documents, 57 rules loaded, 0 errors"));
+  EXPECT_THAT(run.err, HasSubstr("57 files, 57 documents, 57 rules loaded, 0 correlations, "
+                                 "0 filters, 0 errors"));
   // Only the warnings SIGMA.md §14 expects of them. The rules that no eventName/eventSource
   // bounds: root usage and AssumeRole misuse test identity fields, the IMDS rule an ARN
   // pattern, the TruffleHog rule a user agent.
@@ -274,6 +275,13 @@ TEST(RulesTestCli, ShippedCorrelationPackPassesItsTests) {
   const std::vector<std::string> lines = Lines(run.out);
   ASSERT_EQ(lines.size(), 1u) << run.out;
   EXPECT_THAT(lines[0], ::testing::MatchesRegex("[1-9][0-9]* passed, 0 failed"));
+  // and it lints clean: ten base rules, the eight correlations over them
+  const RunResult lint =
+      RunTrailhound(temp, {"rules", "lint", TH_SOURCE_DIR "/rules/sigma-correlations"});
+  EXPECT_EQ(lint.exit_code, 0) << lint.out;
+  EXPECT_EQ(lint.out, "");
+  EXPECT_THAT(lint.err, HasSubstr("10 rules loaded, 8 correlations, 0 filters, 0 errors, "
+                                  "0 warnings"));
 }
 
 }  // namespace
