@@ -150,11 +150,39 @@ void Dedupe(std::vector<std::string>& keys) {
   keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
 }
 
-// True when the record holds `field` as something other than a non-empty string: the index
-// keys on text, so such a record is checked against every rule.
-bool HostileKey(const event::Event& event, event::HotField field) {
-  element value;
-  return !event.hot(field).empty() ? false : event.hot_element(field, value);
+// The distinct field paths a rule's items name, in order of appearance.
+std::vector<std::string_view> FieldsOf(const CompiledRule& rule) {
+  std::vector<std::string_view> fields;
+  for (const CompiledSelection& selection : rule.selections) {
+    for (const std::vector<CompiledItem>& items : selection.alternatives) {
+      for (const CompiledItem& item : items) {
+        const std::string_view path = item.path.text();
+        if (!item.keyword && std::find(fields.begin(), fields.end(), path) == fields.end()) {
+          fields.push_back(path);
+        }
+      }
+    }
+  }
+  return fields;
+}
+
+// Calls visit(text) for each candidate of `path` read as text, exactly as evaluation reads them
+// (evaluate_rule.cc: the non-null scalars reached, and the scalar leaves of objects reached).
+template <typename Visit>
+void ForEachCandidateText(element record, const event::FieldPath& path, std::string& scratch,
+                          Visit&& visit) {
+  const auto one = [&](element scalar) {
+    if (const std::optional<std::string_view> text = CandidateText(scalar, scratch)) {
+      visit(*text);
+    }
+    return false;  // every candidate
+  };
+  event::VisitValues(record, path, [&](element value) {
+    if (value.type() == simdjson::dom::element_type::OBJECT) {
+      return event::VisitScalarLeaves(value, one);
+    }
+    return !value.is_null() && one(value);
+  });
 }
 
 }  // namespace
@@ -201,55 +229,90 @@ int RuleIndex::FieldTable::Collect(std::string_view lowered, std::vector<uint32_
   return lists;
 }
 
+RuleIndex::KeyedField& RuleIndex::FieldFor(std::string_view path) {
+  for (KeyedField& field : fields_) {
+    if (field.path.text() == path) {
+      return field;
+    }
+  }
+  fields_.push_back(KeyedField{event::FieldPath::Compile(path), {}});
+  return fields_.back();
+}
+
 RuleIndex::RuleIndex(const std::vector<CompiledRule>& rules) : via_(rules.size()) {
+  FieldFor("eventName");
+  FieldFor("eventSource");
   for (uint32_t i = 0; i < rules.size(); ++i) {
     if (!rules[i].applies) {
       via_[i] = Via::kNotApplicable;
       continue;
     }
-    applicable_.push_back(i);
-    const FieldKeys name = AnalyzeRuleKeys(rules[i], "eventName");
-    if (!name.unbounded) {
-      by_name_.Add(name, i);
+    if (const FieldKeys name = AnalyzeRuleKeys(rules[i], "eventName"); !name.unbounded) {
+      fields_[0].table.Add(name, i);
       via_[i] = Via::kEventName;
       continue;
     }
-    const FieldKeys source = AnalyzeRuleKeys(rules[i], "eventSource");
-    if (!source.unbounded) {
-      by_source_.Add(source, i);
+    if (const FieldKeys source = AnalyzeRuleKeys(rules[i], "eventSource"); !source.unbounded) {
+      fields_[1].table.Add(source, i);
       via_[i] = Via::kEventSource;
+      continue;
+    }
+    // Any other field that bounds the rule; the fewest keys is the likeliest to be selective.
+    std::string_view best_field;
+    FieldKeys best;
+    for (const std::string_view field : FieldsOf(rules[i])) {
+      FieldKeys keys = AnalyzeRuleKeys(rules[i], field);
+      if (!keys.unbounded && (best.unbounded || KeyCount(keys) < KeyCount(best))) {
+        best = std::move(keys);
+        best_field = field;
+      }
+    }
+    if (!best.unbounded) {
+      FieldFor(best_field).table.Add(best, i);
+      via_[i] = Via::kOtherField;
       continue;
     }
     every_event_.push_back(i);
     via_[i] = Via::kUnindexed;
   }
-  // Fixed prefix lengths are probed for every event; shortest first keeps the probe order stable.
-  for (FieldTable* table : {&by_name_, &by_source_}) {
-    std::sort(table->prefixes.begin(), table->prefixes.end(),
+  // Prefix lengths are probed for every event; shortest first keeps the probe order stable.
+  for (KeyedField& field : fields_) {
+    std::sort(field.table.prefixes.begin(), field.table.prefixes.end(),
               [](const auto& a, const auto& b) { return a.first < b.first; });
   }
 }
 
-void RuleIndex::Candidates(const event::Event& event, std::vector<uint32_t>& out,
+std::vector<std::string_view> RuleIndex::keyed_fields() const {
+  std::vector<std::string_view> out;
+  for (const KeyedField& field : fields_) {
+    out.push_back(field.path.text());
+  }
+  return out;
+}
+
+int RuleIndex::CollectField(const KeyedField& field, const event::Event& event,
+                            std::vector<uint32_t>& out, std::string& text,
+                            std::string& lower) const {
+  if (field.table.exact.empty() && field.table.prefixes.empty()) {
+    return 0;
+  }
+  int lists = 0;
+  ForEachCandidateText(event.record(), field.path, text, [&](std::string_view candidate) {
+    lower.clear();
+    AppendLowerCase(candidate, lower);
+    lists += field.table.Collect(lower, out);
+  });
+  return lists;
+}
+
+void RuleIndex::Candidates(const event::Event& event, std::vector<uint32_t>& out, std::string& text,
                            std::string& lower) const {
   out.clear();
-  if (HostileKey(event, event::HotField::kEventName) ||
-      HostileKey(event, event::HotField::kEventSource)) {
-    out = applicable_;
-    return;
-  }
   // Each list is ascending; several are merged into one ascending list without repeats.
   out.insert(out.end(), every_event_.begin(), every_event_.end());
   int lists = every_event_.empty() ? 0 : 1;
-  if (!event.event_name().empty()) {
-    lower.clear();
-    AppendLowerCase(event.event_name(), lower);
-    lists += by_name_.Collect(lower, out);
-  }
-  if (!event.event_source().empty()) {
-    lower.clear();
-    AppendLowerCase(event.event_source(), lower);
-    lists += by_source_.Collect(lower, out);
+  for (const KeyedField& field : fields_) {
+    lists += CollectField(field, event, out, text, lower);
   }
   if (lists > 1) {
     std::sort(out.begin(), out.end());

@@ -1,10 +1,13 @@
-// rules/rule_index.h: which rules an event can possibly match, from its eventName and
-// eventSource alone, so an event visits only those rules (DESIGN.md "evaluate": dispatched by
-// eventSource/eventName). A rule is indexed by a field when its condition cannot hold unless
-// that field equals one of a set of texts or starts with one of a set of prefixes; the analysis
-// is conservative (a rule it cannot bound is evaluated for every event and lint says so with
-// `unindexed-rule`), so the index never hides a match. Immutable once built; Candidates is const
-// and any number of threads may call it, each with its own buffers.
+// rules/rule_index.h: which rules an event can possibly match, so an event visits only those
+// rules (DESIGN.md "evaluate": dispatched by eventSource/eventName). A rule is indexed by a field
+// when its condition cannot hold unless one of that field's candidates (SIGMA.md §6: every
+// scalar reached, leaves of objects included) equals one of a set of texts or starts with one of
+// a set of prefixes. eventName is preferred, then eventSource, then whichever other field the
+// rule bounds with the fewest keys (`userIdentity.type: Root`, `userAgent: TruffleHog`). The
+// analysis is conservative, and an event's keys are its candidates read exactly as evaluation
+// reads them, so the index never hides a match; a rule no field bounds is evaluated for every
+// event and lint says so (`unindexed-rule`). Immutable once built; Candidates is const and any
+// number of threads may call it, each with its own buffers.
 #pragma once
 
 #include <cstdint>
@@ -14,6 +17,7 @@
 #include <vector>
 
 #include "pipeline/event/event.h"
+#include "pipeline/event/field_path.h"
 #include "rules/compiled_rule.h"
 
 namespace trailhound::rules {
@@ -36,13 +40,17 @@ class RuleIndex {
   // they never match (SIGMA.md §3).
   explicit RuleIndex(const std::vector<CompiledRule>& rules);
 
-  // The rules `event` may match, ascending, into `out` (cleared first). `lower` is scratch.
-  void Candidates(const event::Event& event, std::vector<uint32_t>& out, std::string& lower) const;
+  // The rules `event` may match, ascending, into `out` (cleared first). `text` and `lower` are
+  // scratch.
+  void Candidates(const event::Event& event, std::vector<uint32_t>& out, std::string& text,
+                  std::string& lower) const;
 
   // How a rule was indexed, for lint and stats.
-  enum class Via : uint8_t { kNotApplicable, kEventName, kEventSource, kUnindexed };
+  enum class Via : uint8_t { kNotApplicable, kEventName, kEventSource, kOtherField, kUnindexed };
   Via via(uint32_t rule) const { return via_[rule]; }
   size_t unindexed_count() const { return every_event_.size(); }
+  // The fields rules are keyed on, eventName and eventSource first.
+  std::vector<std::string_view> keyed_fields() const;
 
  private:
   struct Hash {
@@ -59,10 +67,17 @@ class RuleIndex {
     int Collect(std::string_view lowered, std::vector<uint32_t>& out) const;
   };
 
-  FieldTable by_name_;
-  FieldTable by_source_;
+  struct KeyedField {
+    event::FieldPath path;
+    FieldTable table;
+  };
+  KeyedField& FieldFor(std::string_view path);
+  // Appends the rules `field` selects for `event`; returns how many lists it appended.
+  int CollectField(const KeyedField& field, const event::Event& event, std::vector<uint32_t>& out,
+                   std::string& text, std::string& lower) const;
+
+  std::vector<KeyedField> fields_;     // [0] eventName, [1] eventSource, then others
   std::vector<uint32_t> every_event_;  // unindexed rules, evaluated for every event
-  std::vector<uint32_t> applicable_;   // every rule that applies, for hostile eventName types
   std::vector<Via> via_;
 };
 

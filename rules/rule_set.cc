@@ -217,10 +217,11 @@ LoadedRules LoadRules(const std::vector<std::string>& paths, const CompileOption
   loaded.index = RuleIndex(loaded.rules);
   for (uint32_t i = 0; i < loaded.rules.size(); ++i) {
     if (loaded.index.via(i) == RuleIndex::Via::kUnindexed) {
-      Diagnostic warning{locations[i], Severity::kWarning, "unindexed-rule",
-                         "no eventSource or eventName bounds this rule, so every record is "
-                         "evaluated against it; add one if you can",
-                         loaded.rules[i].title};
+      Diagnostic warning{
+          locations[i], Severity::kWarning, "unindexed-rule",
+          "no field (eventName, eventSource or another) bounds this rule, so every record is "
+          "evaluated against it; add one if you can",
+          loaded.rules[i].title};
       diagnostics.Add(std::move(warning));
     }
   }
@@ -230,7 +231,7 @@ LoadedRules LoadRules(const std::vector<std::string>& paths, const CompileOption
 void MatchRules(const LoadedRules& loaded, const event::Event& event, EvalScratch& scratch,
                 std::vector<uint32_t>& matched) {
   matched.clear();
-  loaded.index.Candidates(event, scratch.candidates, scratch.key);
+  loaded.index.Candidates(event, scratch.candidates, scratch.text, scratch.key);
   for (const uint32_t rule : scratch.candidates) {
     if (RuleMatches(loaded.rules[rule], event, scratch)) {
       matched.push_back(rule);

@@ -202,19 +202,19 @@ filter:
 }
 
 TEST_F(RuleSetTest, UnindexedRuleIsAWarningAtTheRule) {
-  Write("root.yml", R"(title: root
+  Write("root.yml", R"(title: curl
 id: aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa
 level: low
 logsource: {product: aws, service: cloudtrail}
 detection:
-  s: {userIdentity.type: Root}
+  s: {userAgent|contains: curl}
   condition: s
 )");
   const LoadedRules loaded = Load();
   ASSERT_EQ(loaded.rules.size(), 1u);
   EXPECT_FALSE(diagnostics_.has_errors());
   EXPECT_TRUE(diagnostics_.Has("unindexed-rule")) << Codes();
-  EXPECT_EQ(Matching(loaded, R"({"eventName":"Anything","userIdentity":{"type":"Root"}})"), "root");
+  EXPECT_EQ(Matching(loaded, R"({"eventName":"Anything","userAgent":"curl/8.1"})"), "curl");
 }
 
 // A correlation over `rules` (a YAML flow list), `generate` as given.
