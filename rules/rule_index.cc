@@ -3,6 +3,7 @@
 #include "rules/rule_index.h"
 
 #include <algorithm>
+#include <array>
 
 namespace trailhound::rules {
 namespace {
@@ -150,6 +151,27 @@ void Dedupe(std::vector<std::string>& keys) {
   keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
 }
 
+// Lower-cases `text` into `out` as far as a lookup needs: all of it, or (long ASCII text, such
+// as a user agent) its first `limit` bytes, enough for every prefix key; returns false in that
+// case. A text cut there is longer than every whole-text key, so it can only match by prefix:
+// `limit` ASCII bytes were seen and more follow, and each further code point lower-cases to at
+// least one byte. Non-ASCII text is lower-cased whole by the Unicode mapping (§7).
+bool LowerForLookup(std::string_view text, size_t limit, std::string& out) {
+  out.clear();
+  for (const char c : text) {
+    if (static_cast<unsigned char>(c) >= 0x80) {
+      out.clear();
+      AppendLowerCase(text, out);
+      return true;
+    }
+    if (out.size() == limit) {
+      return false;
+    }
+    out.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c);
+  }
+  return true;
+}
+
 // The distinct field paths a rule's items name, in order of appearance.
 std::vector<std::string_view> FieldsOf(const CompiledRule& rule) {
   std::vector<std::string_view> fields;
@@ -166,22 +188,15 @@ std::vector<std::string_view> FieldsOf(const CompiledRule& rule) {
   return fields;
 }
 
-// Calls visit(text) for each candidate of `path` read as text, exactly as evaluation reads them
+// Calls visit(scalar) for each candidate of `path`, exactly as evaluation reads them
 // (evaluate_rule.cc: the non-null scalars reached, and the scalar leaves of objects reached).
 template <typename Visit>
-void ForEachCandidateText(element record, const event::FieldPath& path, std::string& scratch,
-                          Visit&& visit) {
-  const auto one = [&](element scalar) {
-    if (const std::optional<std::string_view> text = CandidateText(scalar, scratch)) {
-      visit(*text);
-    }
-    return false;  // every candidate
-  };
+void ForEachCandidate(element record, const event::FieldPath& path, Visit& visit) {
   event::VisitValues(record, path, [&](element value) {
     if (value.type() == simdjson::dom::element_type::OBJECT) {
-      return event::VisitScalarLeaves(value, one);
+      return event::VisitScalarLeaves(value, visit);
     }
-    return !value.is_null() && one(value);
+    return !value.is_null() && visit(value);
   });
 }
 
@@ -200,8 +215,10 @@ FieldKeys AnalyzeRuleKeys(const CompiledRule& rule, std::string_view field) {
 void RuleIndex::FieldTable::Add(const FieldKeys& keys, uint32_t rule) {
   for (const std::string& key : keys.exact) {
     exact[key].push_back(rule);
+    longest_key = std::max(longest_key, key.size());
   }
   for (const std::string& key : keys.prefixes) {
+    longest_key = std::max(longest_key, key.size());
     auto bucket = std::find_if(prefixes.begin(), prefixes.end(),
                                [&](const auto& entry) { return entry.first == key.size(); });
     if (bucket == prefixes.end()) {
@@ -212,9 +229,10 @@ void RuleIndex::FieldTable::Add(const FieldKeys& keys, uint32_t rule) {
   }
 }
 
-int RuleIndex::FieldTable::Collect(std::string_view lowered, std::vector<uint32_t>& out) const {
+int RuleIndex::FieldTable::Collect(std::string_view lowered, bool whole,
+                                   std::vector<uint32_t>& out) const {
   int lists = 0;
-  if (const auto it = exact.find(lowered); it != exact.end()) {
+  if (const auto it = whole ? exact.find(lowered) : exact.end(); it != exact.end()) {
     out.insert(out.end(), it->second.begin(), it->second.end());
     ++lists;
   }
@@ -275,6 +293,14 @@ RuleIndex::RuleIndex(const std::vector<CompiledRule>& rules) : via_(rules.size()
     every_event_.push_back(i);
     via_[i] = Via::kUnindexed;
   }
+  // One-key paths first (eventName and eventSource stay at the front): Candidates finds them in
+  // one scan of the record.
+  std::stable_partition(fields_.begin(), fields_.end(),
+                        [](const KeyedField& field) { return field.path.size() == 1; });
+  while (scanned_ < fields_.size() && scanned_ < kMaxScanned &&
+         fields_[scanned_].path.size() == 1) {
+    ++scanned_;
+  }
   // Prefix lengths are probed for every event; shortest first keeps the probe order stable.
   for (KeyedField& field : fields_) {
     std::sort(field.table.prefixes.begin(), field.table.prefixes.end(),
@@ -290,29 +316,46 @@ std::vector<std::string_view> RuleIndex::keyed_fields() const {
   return out;
 }
 
-int RuleIndex::CollectField(const KeyedField& field, const event::Event& event,
-                            std::vector<uint32_t>& out, std::string& text,
-                            std::string& lower) const {
-  if (field.table.exact.empty() && field.table.prefixes.empty()) {
-    return 0;
-  }
-  int lists = 0;
-  ForEachCandidateText(event.record(), field.path, text, [&](std::string_view candidate) {
-    lower.clear();
-    AppendLowerCase(candidate, lower);
-    lists += field.table.Collect(lower, out);
-  });
-  return lists;
-}
-
 void RuleIndex::Candidates(const event::Event& event, std::vector<uint32_t>& out, std::string& text,
                            std::string& lower) const {
   out.clear();
   // Each list is ascending; several are merged into one ascending list without repeats.
   out.insert(out.end(), every_event_.begin(), every_event_.end());
   int lists = every_event_.empty() ? 0 : 1;
-  for (const KeyedField& field : fields_) {
-    lists += CollectField(field, event, out, text, lower);
+  // The one-key fields (eventName, eventSource, userAgent...) come first in fields_: one scan of
+  // the record's keys finds them all, the first of duplicate keys winning as in a §6 lookup.
+  std::array<element, kMaxScanned> found;
+  std::array<bool, kMaxScanned> have{};
+  simdjson::dom::object root;
+  const bool scan = scanned_ > 0 && event.record().get(root) == simdjson::SUCCESS;
+  if (scan) {
+    for (const simdjson::dom::key_value_pair field : root) {
+      for (size_t j = 0; j < scanned_; ++j) {
+        if (!have[j] && field.key == fields_[j].path.text()) {
+          have[j] = true;
+          found[j] = field.value;
+          break;
+        }
+      }
+    }
+  }
+  for (size_t j = 0; j < fields_.size(); ++j) {
+    const KeyedField& field = fields_[j];
+    if (field.table.exact.empty() && field.table.prefixes.empty()) {
+      continue;
+    }
+    const auto collect = [&](element scalar) {
+      if (const std::optional<std::string_view> candidate = CandidateText(scalar, text)) {
+        const bool whole = LowerForLookup(*candidate, field.table.longest_key, lower);
+        lists += field.table.Collect(lower, whole, out);
+      }
+      return false;  // every candidate
+    };
+    if (j >= scanned_ || !scan) {
+      ForEachCandidate(event.record(), field.path, collect);
+    } else if (have[j]) {
+      event::VisitScalarLeaves(found[j], collect);  // the candidates of a reached value (§6)
+    }
   }
   if (lists > 1) {
     std::sort(out.begin(), out.end());

@@ -62,9 +62,12 @@ class RuleIndex {
   struct FieldTable {
     Lists exact;
     std::vector<std::pair<size_t, Lists>> prefixes;  // (length, prefix → rules)
+    size_t longest_key = 0;                          // bytes of the longest exact or prefix key
     void Add(const FieldKeys& keys, uint32_t rule);
     // Appends the rules of every list `lowered` selects to `out`; returns how many lists.
-    int Collect(std::string_view lowered, std::vector<uint32_t>& out) const;
+    // `whole`: `lowered` is the whole text (else a prefix of it, long enough for every prefix
+    // key, and the text is longer than every exact key).
+    int Collect(std::string_view lowered, bool whole, std::vector<uint32_t>& out) const;
   };
 
   struct KeyedField {
@@ -72,11 +75,10 @@ class RuleIndex {
     FieldTable table;
   };
   KeyedField& FieldFor(std::string_view path);
-  // Appends the rules `field` selects for `event`; returns how many lists it appended.
-  int CollectField(const KeyedField& field, const event::Event& event, std::vector<uint32_t>& out,
-                   std::string& text, std::string& lower) const;
 
-  std::vector<KeyedField> fields_;     // [0] eventName, [1] eventSource, then others
+  static constexpr size_t kMaxScanned = 16;
+  std::vector<KeyedField> fields_;     // eventName, eventSource, other one-key paths, then dotted
+  size_t scanned_ = 0;                 // fields_[0, scanned_) are one-key paths found by one scan
   std::vector<uint32_t> every_event_;  // unindexed rules, evaluated for every event
   std::vector<Via> via_;
 };

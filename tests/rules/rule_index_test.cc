@@ -160,6 +160,9 @@ TEST(RuleIndex, NeverHidesAMatch) {
       "  s: {userIdentity.type: Root}\n  condition: s\n",
       "  s: {userIdentity.type|startswith: Assumed}\n  condition: s\n",
       "  s: {eventName: '5'}\n  condition: s\n",
+      "  s: {userAgent: TruffleHog}\n  condition: s\n",
+      "  s: {userAgent|startswith: 'aws-cli/2.'}\n  condition: s\n",
+      "  s: {userAgent: 'Straße/1'}\n  condition: s\n",
   };
   std::vector<CompiledRule> rules;
   for (const char* detection : detections) {
