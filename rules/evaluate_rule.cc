@@ -146,13 +146,26 @@ bool AnyStringValueMatches(const CompiledItem& item, element record, EvalScratch
     if (!text.has_value()) {
       return false;
     }
-    std::optional<std::string_view> folded;
+    std::optional<std::string_view> folded;  // only for a pattern the ASCII test cannot decide
     for (const CompiledValue& value : item.values) {
       for (const StringPattern& pattern : value.patterns) {
-        if (!pattern.cased() && !folded.has_value()) {
+        if (pattern.cased()) {
+          if (pattern.MatchesFolded(*text)) {
+            return true;
+          }
+          continue;
+        }
+        const std::optional<bool> decided = pattern.MatchesAsciiIgnoringCase(*text);
+        if (decided.has_value()) {
+          if (*decided) {
+            return true;
+          }
+          continue;
+        }
+        if (!folded.has_value()) {
           folded = FoldCase(*text, scratch.lower);
         }
-        if (pattern.MatchesFolded(pattern.cased() ? *text : *folded)) {
+        if (pattern.MatchesFolded(*folded)) {
           return true;
         }
       }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstddef>
+#include <cstring>
 #include <limits>
 #include <system_error>
 
@@ -174,6 +175,109 @@ size_t FirstFoldableByte(std::string_view text) {
   }
   return std::string_view::npos;
 }
+
+bool IsAscii(char c) {
+  return static_cast<unsigned char>(c) < 0x80;
+}
+
+char LowerAscii(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c;
+}
+
+bool AllAscii(std::string_view text) {
+  unsigned char bits = 0;  // no early exit, so the loop vectorises
+  for (const char c : text) {
+    bits |= static_cast<unsigned char>(c);
+  }
+  return bits < 0x80;
+}
+
+// ASCII bytes are code points of their own (never part of a UTF-8 sequence, well-formed or
+// not), and AppendLowerCase maps each one alone, so text that is ASCII up to some point folds,
+// up to that point, to its bytes with A-Z lowered. What follows compares candidate bytes with a
+// lower-cased literal on that basis, stopping at the first non-ASCII candidate byte.
+enum class AsciiFold : uint8_t { kEqual, kDiffers, kNonAscii };
+
+// text[0, n) against lower[0, n): equal, different at an ASCII byte (before any non-ASCII one),
+// or a non-ASCII byte met first.
+AsciiFold CompareAsciiForward(const char* text, const char* lower, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    if (!IsAscii(text[i])) {
+      return AsciiFold::kNonAscii;
+    }
+    if (LowerAscii(text[i]) != lower[i]) {
+      return AsciiFold::kDiffers;
+    }
+  }
+  return AsciiFold::kEqual;
+}
+
+// The same over the last n bytes of both, from the end.
+AsciiFold CompareAsciiBackward(std::string_view text, std::string_view lower, size_t n) {
+  for (size_t i = 1; i <= n; ++i) {
+    const char c = text[text.size() - i];
+    if (!IsAscii(c)) {
+      return AsciiFold::kNonAscii;
+    }
+    if (LowerAscii(c) != lower[lower.size() - i]) {
+      return AsciiFold::kDiffers;
+    }
+  }
+  return AsciiFold::kEqual;
+}
+
+// Byte comparisons of a kGlob program: exact (cased, or text already folded) ...
+struct ExactBytes {
+  static bool StartsAt(std::string_view text, size_t t, std::string_view literal) {
+    return text.substr(t).starts_with(literal);
+  }
+  static size_t Find(std::string_view text, std::string_view literal, size_t from) {
+    return text.find(literal, from);
+  }
+};
+
+// ... or ASCII text against a lower-cased literal, A-Z folded as they are read.
+struct AsciiIgnoringCase {
+  static bool StartsAt(std::string_view text, size_t t, std::string_view literal) {
+    return text.size() - t >= literal.size() &&
+           CompareAsciiForward(text.data() + t, literal.data(), literal.size()) ==
+               AsciiFold::kEqual;
+  }
+  // Where `literal` (lower-cased, ASCII, not empty) first occurs in `text` at or after `from`
+  // with A-Z folded, or npos. A letter's two cases differ only in bit 0x20, so `c | 0x20` finds
+  // both with one compare; other first bytes are searched with memchr.
+  static size_t Find(std::string_view text, std::string_view literal, size_t from) {
+    if (literal.empty()) {
+      return from <= text.size() ? from : std::string_view::npos;
+    }
+    if (literal.size() > text.size() || from > text.size() - literal.size()) {
+      return std::string_view::npos;
+    }
+    const size_t last = text.size() - literal.size();
+    const char first = literal.front();
+    const std::string_view rest = literal.substr(1);
+    if (first >= 'a' && first <= 'z') {
+      for (size_t i = from; i <= last; ++i) {
+        if ((text[i] | 0x20) == first && CompareAsciiForward(text.data() + i + 1, rest.data(),
+                                                             rest.size()) == AsciiFold::kEqual) {
+          return i;
+        }
+      }
+      return std::string_view::npos;
+    }
+    for (size_t i = from; i <= last; ++i) {
+      const void* hit = std::memchr(text.data() + i, first, last - i + 1);
+      if (hit == nullptr) {
+        return std::string_view::npos;
+      }
+      i = static_cast<size_t>(static_cast<const char*>(hit) - text.data());
+      if (CompareAsciiForward(text.data() + i + 1, rest.data(), rest.size()) == AsciiFold::kEqual) {
+        return i;
+      }
+    }
+    return std::string_view::npos;
+  }
+};
 
 using Token = StringPattern::GlobToken;
 
@@ -358,6 +462,7 @@ StringPattern CompileStringPattern(std::string_view sigma_value, Shape shape, bo
   StringPattern pattern;
   pattern.cased_ = cased;
   pattern.literal_ = std::move(parsed.literal);
+  pattern.literal_ascii_ = AllAscii(pattern.literal_);
   const bool has_any_one = std::any_of(tokens.begin(), tokens.end(), [](const Token& token) {
     return token.op == Token::Op::kAnyOne;
   });
@@ -382,10 +487,65 @@ StringPattern CompileStringPattern(std::string_view sigma_value, Shape shape, bo
 }
 
 bool StringPattern::Matches(std::string_view candidate, std::string& scratch) const {
-  if (kind_ == Kind::kAnything) {
-    return true;
+  if (kind_ == Kind::kAnything || cased_) {
+    return MatchesFolded(candidate);
   }
-  return MatchesFolded(cased_ ? candidate : FoldCase(candidate, scratch));
+  const std::optional<bool> decided = MatchesAsciiIgnoringCase(candidate);
+  return decided.has_value() ? *decided : MatchesFolded(FoldCase(candidate, scratch));
+}
+
+// Each case holds because the candidate's ASCII bytes fold alone (see AsciiFold) and every
+// other code point, or ill-formed byte, folds to at least one byte.
+std::optional<bool> StringPattern::MatchesAsciiIgnoringCase(std::string_view candidate) const {
+  const std::string_view literal = literal_;
+  const size_t n = std::min(candidate.size(), literal.size());
+  switch (kind_) {
+    case Kind::kAnything:
+      return true;
+    case Kind::kEqual:
+      switch (CompareAsciiForward(candidate.data(), literal.data(), n)) {
+        case AsciiFold::kNonAscii:
+          return std::nullopt;
+        case AsciiFold::kDiffers:
+          return false;
+        case AsciiFold::kEqual:
+          // Shorter: an ASCII proper prefix. Longer: what follows folds to more bytes.
+          return candidate.size() == literal.size();
+      }
+      break;
+    case Kind::kStartsWith:
+      switch (CompareAsciiForward(candidate.data(), literal.data(), n)) {
+        case AsciiFold::kNonAscii:
+          return std::nullopt;
+        case AsciiFold::kDiffers:
+          return false;
+        case AsciiFold::kEqual:
+          return candidate.size() >= literal.size();
+      }
+      break;
+    case Kind::kEndsWith:
+      switch (CompareAsciiBackward(candidate, literal, n)) {
+        case AsciiFold::kNonAscii:
+          return std::nullopt;
+        case AsciiFold::kDiffers:
+          return false;
+        case AsciiFold::kEqual:
+          return candidate.size() >= literal.size();
+      }
+      break;
+    case Kind::kContains:
+      // A hit of an ASCII literal is made of ASCII candidate bytes, so it is one in the folded
+      // text too; a miss decides only when no byte of the candidate could fold into ASCII.
+      if (literal_ascii_ &&
+          AsciiIgnoringCase::Find(candidate, literal, 0) != std::string_view::npos) {
+        return true;
+      }
+      return AllAscii(candidate) ? std::optional<bool>(false) : std::nullopt;
+    case Kind::kGlob:
+      return AllAscii(candidate) ? std::optional<bool>(MatchesGlob<AsciiIgnoringCase>(candidate))
+                                 : std::nullopt;
+  }
+  return std::nullopt;
 }
 
 bool StringPattern::MatchesFolded(std::string_view folded) const {
@@ -402,7 +562,7 @@ bool StringPattern::MatchesFolded(std::string_view folded) const {
     case Kind::kContains:
       return folded.find(literal) != std::string_view::npos;
     case Kind::kGlob:
-      return MatchesGlob(folded);
+      return MatchesGlob<ExactBytes>(folded);
   }
   return false;
 }
@@ -422,6 +582,7 @@ std::string_view FoldCase(std::string_view text, std::string& scratch) {
 // the later star instead), so this is O(text * pattern) at worst, never exponential. A literal
 // right after a `*` is searched for rather than tried at each position; the last one is anchored
 // at the end.
+template <typename Compare>
 bool StringPattern::MatchesGlob(std::string_view text) const {
   constexpr size_t kNoStar = std::numeric_limits<size_t>::max();
   const size_t token_count = glob_.size();
@@ -457,7 +618,7 @@ bool StringPattern::MatchesGlob(std::string_view text) const {
           const std::string_view literal =
               std::string_view(literal_).substr(token.offset, token.size);
           if (p != star_next) {
-            if (text.substr(t).starts_with(literal)) {
+            if (Compare::StartsAt(text, t, literal)) {
               t += literal.size();
               ++p;
               advanced = true;
@@ -465,9 +626,10 @@ bool StringPattern::MatchesGlob(std::string_view text) const {
             break;
           }
           if (p + 1 == token_count) {
-            return text.size() - t >= literal.size() && text.ends_with(literal);
+            return text.size() - t >= literal.size() &&
+                   Compare::StartsAt(text, text.size() - literal.size(), literal);
           }
-          const size_t found = text.find(literal, t);
+          const size_t found = Compare::Find(text, literal, t);
           if (found == std::string_view::npos) {
             return false;  // no later start for this `*` can find it either
           }

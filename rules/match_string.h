@@ -59,13 +59,22 @@ class StringPattern {
   // The same test for a candidate folded by the caller: `folded` is FoldCase(candidate) unless
   // cased(), else the candidate itself. Lets one candidate be folded once for many patterns.
   bool MatchesFolded(std::string_view folded) const;
+  // The verdict of Matches for a case-insensitive pattern decided in place, without folding the
+  // candidate, when the candidate bytes that decide it are ASCII (nearly every CloudTrail value:
+  // ASCII folds byte for byte, so compare, prefix, suffix and search can fold as they go).
+  // nullopt when a non-ASCII byte might fold into the answer (`K`, U+212A, folds to `k`): the
+  // caller then uses MatchesFolded(FoldCase(candidate)). REQUIRES: !cased().
+  std::optional<bool> MatchesAsciiIgnoringCase(std::string_view candidate) const;
 
  private:
   friend StringPattern CompileStringPattern(std::string_view sigma_value, Shape shape, bool cased);
+  // `Compare` says how text bytes meet literal bytes: exactly, or with ASCII letters folded.
+  template <typename Compare>
   bool MatchesGlob(std::string_view text) const;
 
   Kind kind_ = Kind::kEqual;
   bool cased_ = false;
+  bool literal_ascii_ = true;  // literal() holds no byte above 0x7F
   std::string literal_;
   std::vector<GlobToken> glob_;
 };
