@@ -398,12 +398,15 @@ bool CompareNumber(simdjson::dom::element candidate, CompareOp op, double value)
       order = candidate.get_double().value_unsafe() <=> value;
       break;
     case simdjson::dom::element_type::STRING:
-      order = CompareText(candidate.get_string().value_unsafe(), value);
-      break;
+      return CompareNumberText(candidate.get_string().value_unsafe(), op, value);
     default:  // booleans, null, arrays and objects are not numbers
       return false;
   }
   return Holds(order, op);
+}
+
+bool CompareNumberText(std::string_view text, CompareOp op, double value) {
+  return Holds(CompareText(text, value), op);
 }
 
 std::optional<int> ExtractTimePart(std::string_view text, TimePart part) {

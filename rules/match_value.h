@@ -82,6 +82,8 @@ enum class CompareOp : uint8_t { kGt, kGte, kLt, kLte };
 // `-?\d+(\.\d+)?([eE][+-]?\d+)?` (`"16"`, `"1e3"`; not `" 16"`, `"16abc"`, `"+1"`) whose value
 // fits a double. Anything else (booleans, null, objects, arrays, other strings, NaN) is false.
 bool CompareNumber(simdjson::dom::element candidate, CompareOp op, double value);
+// CompareNumber for a JSON string candidate holding `text`.
+bool CompareNumberText(std::string_view text, CompareOp op, double value);
 
 // The time-part modifiers.
 enum class TimePart : uint8_t { kMinute, kHour, kDay, kWeek, kMonth, kYear };
