@@ -653,6 +653,14 @@ bool StringPattern::MatchesGlob(std::string_view text) const {
   }
 }
 
+bool ContainsIgnoringAsciiCase(std::string_view text, std::string_view lower) {
+  return AsciiIgnoringCase::Find(text, lower, 0) != std::string_view::npos;
+}
+
+bool IsAsciiText(std::string_view text) {
+  return AllAscii(text);
+}
+
 std::optional<std::string_view> CandidateText(simdjson::dom::element value, std::string& scratch) {
   switch (value.type()) {
     case simdjson::dom::element_type::STRING: {

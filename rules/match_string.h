@@ -94,6 +94,14 @@ void AppendLowerCase(std::string_view text, std::string& out);
 // REQUIRES: `scratch` does not hold the bytes `text` views.
 std::string_view FoldCase(std::string_view text, std::string& scratch);
 
+// True when `text` holds `lower` (lower-case) with A-Z of `text` read as a-z. A byte of `text`
+// above 0x7F never matches, so for text that is not ASCII the answer says nothing about folded
+// Unicode text.
+bool ContainsIgnoringAsciiCase(std::string_view text, std::string_view lower);
+
+// True when every byte of `text` is below 0x80.
+bool IsAsciiText(std::string_view text);
+
 // How a JSON scalar reads as text (SIGMA.md §7): a string as itself (a view into the document),
 // `true`/`false`, an integer in decimal, any other number in its shortest round-trip form with
 // `.0` kept for integral values (`1.5`, `4624.0`, `1e+300`, as Python's repr). Numbers are
