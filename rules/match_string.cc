@@ -243,9 +243,10 @@ struct AsciiIgnoringCase {
            CompareAsciiForward(text.data() + t, literal.data(), literal.size()) ==
                AsciiFold::kEqual;
   }
-  // Where `literal` (lower-cased, ASCII, not empty) first occurs in `text` at or after `from`
-  // with A-Z folded, or npos. A letter's two cases differ only in bit 0x20, so `c | 0x20` finds
-  // both with one compare; other first bytes are searched with memchr.
+  // Where `literal` (lower-cased) first occurs in `text` at or after `from` with A-Z folded,
+  // or npos. Candidates for the first byte come from memchr (vectorised in libc), once per case
+  // of a letter, and only those are compared: a byte-by-byte scan cost about four instructions
+  // per text byte for each `contains` value.
   static size_t Find(std::string_view text, std::string_view literal, size_t from) {
     if (literal.empty()) {
       return from <= text.size() ? from : std::string_view::npos;
@@ -253,26 +254,30 @@ struct AsciiIgnoringCase {
     if (literal.size() > text.size() || from > text.size() - literal.size()) {
       return std::string_view::npos;
     }
-    const size_t last = text.size() - literal.size();
-    const char first = literal.front();
+    const char* const begin = text.data();
+    const char* const end = begin + (text.size() - literal.size() + 1);  // last start + 1
+    const char lower = literal.front();
+    const bool letter = lower >= 'a' && lower <= 'z';
+    const char upper = static_cast<char>(lower - ('a' - 'A'));
     const std::string_view rest = literal.substr(1);
-    if (first >= 'a' && first <= 'z') {
-      for (size_t i = from; i <= last; ++i) {
-        if ((text[i] | 0x20) == first && CompareAsciiForward(text.data() + i + 1, rest.data(),
-                                                             rest.size()) == AsciiFold::kEqual) {
-          return i;
-        }
+    const auto next = [end](const char* from_here, char wanted) -> const char* {
+      return from_here >= end ? nullptr
+                              : static_cast<const char*>(std::memchr(
+                                    from_here, wanted, static_cast<size_t>(end - from_here)));
+    };
+    const char* next_lower = next(begin + from, lower);
+    const char* next_upper = letter ? next(begin + from, upper) : nullptr;
+    while (next_lower != nullptr || next_upper != nullptr) {
+      const bool take_lower =
+          next_upper == nullptr || (next_lower != nullptr && next_lower < next_upper);
+      const char* const hit = take_lower ? next_lower : next_upper;
+      if (CompareAsciiForward(hit + 1, rest.data(), rest.size()) == AsciiFold::kEqual) {
+        return static_cast<size_t>(hit - begin);
       }
-      return std::string_view::npos;
-    }
-    for (size_t i = from; i <= last; ++i) {
-      const void* hit = std::memchr(text.data() + i, first, last - i + 1);
-      if (hit == nullptr) {
-        return std::string_view::npos;
-      }
-      i = static_cast<size_t>(static_cast<const char*>(hit) - text.data());
-      if (CompareAsciiForward(text.data() + i + 1, rest.data(), rest.size()) == AsciiFold::kEqual) {
-        return i;
+      if (take_lower) {
+        next_lower = next(hit + 1, lower);
+      } else {
+        next_upper = next(hit + 1, upper);  // only reached for a letter
       }
     }
     return std::string_view::npos;

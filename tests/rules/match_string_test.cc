@@ -434,6 +434,31 @@ TEST(StringPattern, AsciiCandidatesAreDecidedInPlace) {
   }
 }
 
+TEST(ContainsIgnoringAsciiCase, FindsEveryPlacementInEitherCase) {
+  const struct {
+    std::string_view text;
+    std::string_view lower;
+    bool want;
+  } rows[] = {
+      {"TruffleHog/1.0", "trufflehog", true},  // at the start
+      {"aws-cli KALI", "kali", true},          // at the very end
+      {"aaab", "aab", true},                   // after a false start of the same letter
+      {"AaAaB", "aab", true},                  // false starts in both cases
+      {"aa", "aab", false},                    // longer than the text
+      {"abc", "", true},
+      {"", "a", false},
+      {"x:assumed-role/AWS:y", ":assumed-role/aws:", true},  // a non-letter first byte
+      {"x:assumed-role/aw", ":assumed-role/aws:", false},
+      {std::string_view("a\0b", 3), std::string_view("\0b", 2), true},  // a NUL first byte
+      {std::string_view("a\0c", 3), std::string_view("\0b", 2), false},
+      {"k\xE2\x84\xAA", "kk", false},  // U+212A is not ASCII: the caller decides
+  };
+  for (const auto& row : rows) {
+    SCOPED_TRACE(row.text);
+    EXPECT_EQ(ContainsIgnoringAsciiCase(row.text, row.lower), row.want);
+  }
+}
+
 TEST(StringPattern, ScratchIsReusedWithoutGrowing) {
   const StringPattern pattern = CompileStringPattern("logging", kContains, false);
   std::string scratch;
