@@ -124,6 +124,7 @@ bool CandidateMatches(const CompiledValue& value, const ModifierPlan& plan, elem
 struct HotReach {
   event::Event::HotLookup lookup = event::Event::HotLookup::kUnknown;
   std::string_view text;
+  event::HotField field = event::HotField::kNone;
 };
 
 HotReach ReachHot(const CompiledItem& item, const event::Event& event) {
@@ -132,7 +133,7 @@ HotReach ReachHot(const CompiledItem& item, const event::Event& event) {
     return {};
   }
   const event::Event::HotLookup lookup = event.LookUpHot(field);
-  return {lookup, lookup == event::Event::HotLookup::kString ? event.hot(field) : ""};
+  return {lookup, lookup == event::Event::HotLookup::kString ? event.hot(field) : "", field};
 }
 
 // AnyCandidate over an item's path, answered from `hot` when it is proven: `visit_text` sees the
@@ -195,6 +196,19 @@ bool AllStringValues(const CompiledItem& item) {
   return true;
 }
 
+// True when an item has enough case-insensitive `contains` patterns (the ones MayMatch can
+// refuse) that building a candidate's BytePairSet, a few instructions a byte, pays for itself.
+bool ManyPatterns(const CompiledItem& item) {
+  constexpr size_t kMinPatterns = 4;
+  size_t patterns = 0;
+  for (const CompiledValue& value : item.values) {
+    for (const StringPattern& pattern : value.patterns) {
+      patterns += pattern.kind() == StringPattern::Kind::kContains && !pattern.cased() ? 1 : 0;
+    }
+  }
+  return patterns >= kMinPatterns;
+}
+
 // The OR of an item's string values, candidate first: each candidate is read as text and folded
 // once and then tried against every pattern of every value, where trying the values in turn
 // walks the path and folds the same candidate again for each value and pattern (a `contains`
@@ -202,11 +216,16 @@ bool AllStringValues(const CompiledItem& item) {
 // values and candidates is the same answer in either order.
 bool AnyStringValueMatches(const CompiledItem& item, const HotReach& hot, element record,
                            EvalScratch& scratch) {
-  const auto matches_text = [&](std::string_view candidate) {
+  const bool many = ManyPatterns(item);
+  const BytePairSet none{.ascii = false};  // refuses nothing
+  const auto matches_with = [&](std::string_view candidate, const BytePairSet& pairs) {
     const std::optional<std::string_view> text = candidate;
     std::optional<std::string_view> folded;  // only for a pattern the ASCII test cannot decide
     for (const CompiledValue& value : item.values) {
       for (const StringPattern& pattern : value.patterns) {
+        if (!pattern.MayMatch(pairs)) {
+          continue;
+        }
         if (pattern.cased()) {
           if (pattern.MatchesFolded(*text)) {
             return true;
@@ -230,9 +249,13 @@ bool AnyStringValueMatches(const CompiledItem& item, const HotReach& hot, elemen
     }
     return false;
   };
+  // A hot field's text is the same for every rule the event meets: its pairs are built once.
+  const auto matches_text = [&](std::string_view candidate) {
+    return matches_with(candidate, many ? scratch.HotPairs(hot.field, candidate) : none);
+  };
   const auto matches = [&](element candidate) {
     const std::optional<std::string_view> text = CandidateText(candidate, scratch.text);
-    return text.has_value() && matches_text(*text);
+    return text.has_value() && matches_with(*text, many ? BytePairSet::Of(*text) : none);
   };
   if (item.keyword) {  // string leaves only (§5), as KeywordMatches
     return event::VisitScalarLeaves(record, [&](element leaf) {
@@ -326,6 +349,12 @@ bool SelectionMatches(const CompiledSelection& selection, const event::Event& ev
 }  // namespace
 
 bool RuleMatches(const CompiledRule& rule, const event::Event& event, EvalScratch& scratch) {
+  scratch.BeginEvent();
+  return RuleMatchesSameEvent(rule, event, scratch);
+}
+
+bool RuleMatchesSameEvent(const CompiledRule& rule, const event::Event& event,
+                          EvalScratch& scratch) {
   if (!rule.applies) {
     return false;
   }

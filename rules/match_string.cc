@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cstddef>
 #include <cstring>
+#include <iterator>
 #include <limits>
 #include <system_error>
 
@@ -284,6 +285,13 @@ struct AsciiIgnoringCase {
   }
 };
 
+// The bit BytePairSet gives the pair (a, b), both already lowered.
+size_t PairBit(char a, char b) {
+  const auto pair =
+      static_cast<uint32_t>(static_cast<unsigned char>(a)) << 8 | static_cast<unsigned char>(b);
+  return (pair * 0x9E3779B1u) >> 24;  // multiplicative hash to 0..255
+}
+
 using Token = StringPattern::GlobToken;
 
 // The pattern as written, before classification: tokens and the literal bytes they slice.
@@ -450,6 +458,21 @@ void AppendLowerCase(std::string_view text, std::string& out) {
   }
 }
 
+BytePairSet BytePairSet::Of(std::string_view text) {
+  BytePairSet set;
+  unsigned char any = 0;
+  for (size_t i = 0; i + 1 < text.size(); ++i) {
+    any |= static_cast<unsigned char>(text[i]);
+    const size_t bit = PairBit(LowerAscii(text[i]), LowerAscii(text[i + 1]));
+    set.bits[bit >> 6] |= uint64_t{1} << (bit & 63);
+  }
+  if (!text.empty()) {
+    any |= static_cast<unsigned char>(text.back());
+  }
+  set.ascii = any < 0x80;
+  return set;
+}
+
 StringPattern CompileStringPattern(std::string_view sigma_value, Shape shape, bool cased) {
   Parsed parsed;
   parsed.cased = cased;
@@ -484,6 +507,10 @@ StringPattern CompileStringPattern(std::string_view sigma_value, Shape shape, bo
     pattern.kind_ = IsStar(tokens[0]) ? Kind::kEndsWith : Kind::kStartsWith;
   } else if (IsStar(tokens[0]) && IsStar(tokens[2])) {
     pattern.kind_ = Kind::kContains;
+    if (!cased) {
+      const BytePairSet pairs = BytePairSet::Of(pattern.literal_);  // already lower-cased
+      std::copy(std::begin(pairs.bits), std::end(pairs.bits), std::begin(pattern.pairs_));
+    }
   } else {
     pattern.kind_ = Kind::kGlob;  // `a*b`
     pattern.glob_ = std::move(tokens);

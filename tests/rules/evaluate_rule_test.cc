@@ -59,6 +59,9 @@ TEST(EvaluateRule, StringValueListIsTheOrOfItsValues) {
   };
   const Row rows[] = {
       {"userAgent|contains", {"nmap", "kali", "pacu"}, "100"},
+      {"userAgent|contains", {"nmap", "pacu", "boto9", "PYTHON/3.10 k", "x"}, "100"},
+      {"requestParameters|contains", {"zz", "y", "suspend", "prod-", "4624"}, "101"},
+      {"userIdentity.arn|contains", {"ärger", "zz", "yy", "xx"}, "100"},
       {"userAgent|contains|cased", {"kali", "KALI"}, "100"},
       {"userAgent|contains|cased", {"kali", "boto3"}, "000"},
       {"requestParameters|contains", {"allow", "suspended"}, "101"},
@@ -263,6 +266,37 @@ TEST(EvaluateRule, HotFieldShortcutOnlyWhereDecodeProvedTheWalk) {
                               event::EnvelopeKind::kBare);
     EXPECT_EQ(record.LookUpHot(row.field), row.want);
   }
+}
+
+// The byte pairs of a hot field's text are kept for the rules after the first within one
+// event (MatchRules) and must be forgotten at the next event: a user agent seen second that
+// holds the literal must not be refused on the first one's pairs.
+TEST(EvaluateRule, HotTextPairsAreKeptOnlyWithinOneEvent) {
+  const CompiledRule rule =
+      Compile(Detection("userAgent|contains", {"kali", "pacu", "nmap", "prowler"}));
+  simdjson::dom::parser parser;
+  std::vector<std::shared_ptr<const event::ParsedJson>> documents;
+  std::vector<std::unique_ptr<event::Event>> events;
+  for (const char* json : {R"({"userAgent":"boto3"})", R"({"userAgent":"x KALI y"})",
+                           R"({"userAgent":"aws-cli"})", R"({"userAgent":"Prowler/3"})"}) {
+    std::shared_ptr<const event::ParsedJson> document;
+    ASSERT_EQ(event::ParsedJson::Parse(parser, json, document), simdjson::SUCCESS);
+    events.push_back(std::make_unique<event::Event>(document, document->root(), event::Position{},
+                                                    event::EnvelopeKind::kBare));
+    documents.push_back(std::move(document));
+  }
+  EvalScratch scratch;
+  std::string by_rule_matches;
+  std::string by_same_event;
+  for (const auto& event : events) {
+    by_rule_matches += RuleMatches(rule, *event, scratch) ? '1' : '0';
+    scratch.BeginEvent();
+    const bool first = RuleMatchesSameEvent(rule, *event, scratch);
+    EXPECT_EQ(RuleMatchesSameEvent(rule, *event, scratch), first);  // from the kept pairs
+    by_same_event += first ? '1' : '0';
+  }
+  EXPECT_EQ(by_rule_matches, "0101");
+  EXPECT_EQ(by_same_event, "0101");
 }
 
 }  // namespace

@@ -459,6 +459,44 @@ TEST(ContainsIgnoringAsciiCase, FindsEveryPlacementInEitherCase) {
   }
 }
 
+// The byte-pair filter only ever refuses what Matches refuses: random ASCII and non-ASCII texts
+// against `contains` values of every length, in both cases.
+TEST(StringPattern, BytePairFilterNeverRefusesAMatch) {
+  const std::vector<std::string> alphabet = {"a", "B", "c",   "K", "k", "\xE2\x84\xAA",
+                                             "-", "é", "\xC3"};
+  std::mt19937 random(7);
+  const auto pick = [&](size_t max_length) {
+    std::string text;
+    const size_t length = random() % (max_length + 1);
+    for (size_t i = 0; i < length; ++i) {
+      text += alphabet[random() % alphabet.size()];
+    }
+    return text;
+  };
+  std::vector<std::string> texts;
+  for (int i = 0; i < 500; ++i) {
+    texts.push_back(pick(12));
+  }
+  std::string scratch;
+  int refused = 0;
+  int wrongly_refused = 0;
+  for (int i = 0; i < 300; ++i) {
+    const StringPattern pattern = CompileStringPattern(pick(4), kContains, i % 5 == 0);
+    for (const std::string& text : texts) {
+      if (!pattern.MayMatch(BytePairSet::Of(text))) {
+        ++refused;
+        if (pattern.Matches(text, scratch) && ++wrongly_refused <= 10) {
+          ADD_FAILURE() << "refused '" << text << "' for '" << pattern.literal() << "'";
+        }
+      }
+    }
+  }
+  EXPECT_EQ(wrongly_refused, 0);
+  EXPECT_GT(refused, 10000);  // and it does refuse
+  EXPECT_FALSE(CompileStringPattern("kali", kContains, false).MayMatch(BytePairSet::Of("Boto3")));
+  EXPECT_TRUE(CompileStringPattern("kali", kContains, false).MayMatch(BytePairSet::Of("x KALI")));
+}
+
 TEST(StringPattern, ScratchIsReusedWithoutGrowing) {
   const StringPattern pattern = CompileStringPattern("logging", kContains, false);
   std::string scratch;
