@@ -227,6 +227,20 @@ AsciiFold CompareAsciiBackward(std::string_view text, std::string_view lower, si
   return AsciiFold::kEqual;
 }
 
+// A compare's verdict: undecided when a non-ASCII byte came first, false on a difference, else
+// `if_equal` (what the lengths say).
+std::optional<bool> AsciiVerdict(AsciiFold fold, bool if_equal) {
+  switch (fold) {
+    case AsciiFold::kNonAscii:
+      return std::nullopt;
+    case AsciiFold::kDiffers:
+      return false;
+    case AsciiFold::kEqual:
+      return if_equal;
+  }
+  return std::nullopt;
+}
+
 // Byte comparisons of a kGlob program: exact (cased, or text already folded) ...
 struct ExactBytes {
   static bool StartsAt(std::string_view text, size_t t, std::string_view literal) {
@@ -535,36 +549,15 @@ std::optional<bool> StringPattern::MatchesAsciiIgnoringCase(std::string_view can
     case Kind::kAnything:
       return true;
     case Kind::kEqual:
-      switch (CompareAsciiForward(candidate.data(), literal.data(), n)) {
-        case AsciiFold::kNonAscii:
-          return std::nullopt;
-        case AsciiFold::kDiffers:
-          return false;
-        case AsciiFold::kEqual:
-          // Shorter: an ASCII proper prefix. Longer: what follows folds to more bytes.
-          return candidate.size() == literal.size();
-      }
-      break;
+      // Shorter: an ASCII proper prefix. Longer: what follows folds to more bytes.
+      return AsciiVerdict(CompareAsciiForward(candidate.data(), literal.data(), n),
+                          candidate.size() == literal.size());
     case Kind::kStartsWith:
-      switch (CompareAsciiForward(candidate.data(), literal.data(), n)) {
-        case AsciiFold::kNonAscii:
-          return std::nullopt;
-        case AsciiFold::kDiffers:
-          return false;
-        case AsciiFold::kEqual:
-          return candidate.size() >= literal.size();
-      }
-      break;
+      return AsciiVerdict(CompareAsciiForward(candidate.data(), literal.data(), n),
+                          candidate.size() >= literal.size());
     case Kind::kEndsWith:
-      switch (CompareAsciiBackward(candidate, literal, n)) {
-        case AsciiFold::kNonAscii:
-          return std::nullopt;
-        case AsciiFold::kDiffers:
-          return false;
-        case AsciiFold::kEqual:
-          return candidate.size() >= literal.size();
-      }
-      break;
+      return AsciiVerdict(CompareAsciiBackward(candidate, literal, n),
+                          candidate.size() >= literal.size());
     case Kind::kContains:
       // A hit of an ASCII literal is made of ASCII candidate bytes, so it is one in the folded
       // text too; a miss decides only when no byte of the candidate could fold into ASCII.
