@@ -4,6 +4,7 @@
 // EvalScratch.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -83,9 +84,29 @@ struct EvalScratch {
   std::string lower;
   std::string other_text;
   std::string other_lower;
+
+  // Forgets what was kept of the previous event. RuleMatches and MatchRules call it.
+  void BeginEvent() { hot_pairs_built = 0; }
+  // BytePairSet::Of(hot_text) for the current event's hot field `field`, built on
+  // first use. REQUIRES: BeginEvent since the event changed; `hot_text` is that field's text.
+  const BytePairSet& HotPairs(event::HotField field, std::string_view hot_text) {
+    const uint32_t bit = 1u << static_cast<uint32_t>(field);
+    BytePairSet& pairs = hot_pairs[static_cast<size_t>(field)];
+    if ((hot_pairs_built & bit) == 0) {
+      pairs = BytePairSet::Of(hot_text);
+      hot_pairs_built |= bit;
+    }
+    return pairs;
+  }
+  std::array<BytePairSet, event::kHotFieldCount> hot_pairs;
+  uint32_t hot_pairs_built = 0;  // bit per HotField
 };
 
 // True when the rule's condition holds for the event (SIGMA.md §6-§10).
 bool RuleMatches(const CompiledRule& rule, const event::Event& event, EvalScratch& scratch);
+// RuleMatches for the event `scratch` last began (BeginEvent), keeping what it learnt of the
+// event for the next rule: MatchRules calls it for each candidate.
+bool RuleMatchesSameEvent(const CompiledRule& rule, const event::Event& event,
+                          EvalScratch& scratch);
 
 }  // namespace trailhound::rules

@@ -54,66 +54,127 @@ TimePart TimePartOf(Modifier modifier) {
   }
 }
 
-bool CandidateMatches(const CompiledValue& value, const ModifierPlan& plan, element candidate,
-                      EvalScratch& scratch) {
+// CandidateMatches for a JSON string candidate holding `text`: the answer for a hot field's
+// proven text (Event::LookUpHot) and for a string element alike.
+bool StringCandidateMatches(const CompiledValue& value, const ModifierPlan& plan,
+                            std::string_view text, EvalScratch& scratch) {
   switch (value.kind) {
     case CompiledValue::Kind::kNull:
       return false;
-    case CompiledValue::Kind::kNumber: {
-      double number = 0;
-      std::string_view text;
-      if (candidate.get(number) == simdjson::SUCCESS) {
-        return number == value.number;  // a rule 1 equals a JSON 1.0 (§7)
-      }
-      return candidate.get(text) == simdjson::SUCCESS && text == value.number_text;
-    }
-    case CompiledValue::Kind::kBool: {
-      bool flag = false;
-      std::string_view text;
-      if (candidate.get(flag) == simdjson::SUCCESS) {
-        return flag == value.boolean;
-      }
-      return candidate.get(text) == simdjson::SUCCESS &&
-             base::EqualsIgnoreAsciiCase(text, value.boolean ? "true" : "false");
-    }
+    case CompiledValue::Kind::kNumber:
+      return text == value.number_text;
+    case CompiledValue::Kind::kBool:
+      return base::EqualsIgnoreAsciiCase(text, value.boolean ? "true" : "false");
     case CompiledValue::Kind::kCompare:
-      return CompareNumber(candidate, CompareOpOf(plan.compare), value.number);
-    default:
-      break;
-  }
-  const std::optional<std::string_view> text = CandidateText(candidate, scratch.text);
-  if (!text.has_value()) {
-    return false;
-  }
-  switch (value.kind) {
+      return CompareNumberText(text, CompareOpOf(plan.compare), value.number);
     case CompiledValue::Kind::kStrings:
       for (const StringPattern& pattern : value.patterns) {
-        if (pattern.Matches(*text, scratch.lower)) {
+        if (pattern.Matches(text, scratch.lower)) {
           return true;
         }
       }
       return false;
     case CompiledValue::Kind::kRegex:
-      return value.regexes.front().Matches(*text);
+      return value.regexes.front().Matches(text);
     case CompiledValue::Kind::kCidr:
-      return candidate.is_string() && value.networks.front().Matches(*text);
+      return value.networks.front().Matches(text);
     case CompiledValue::Kind::kTime: {
-      const std::optional<int> part = ExtractTimePart(*text, TimePartOf(plan.time_part));
+      const std::optional<int> part = ExtractTimePart(text, TimePartOf(plan.time_part));
       return part.has_value() && *part == value.time_value;
     }
-    default:
-      return false;
   }
+  return false;
 }
 
-bool ValueMatches(const CompiledValue& value, const CompiledItem& item, element record,
-                  EvalScratch& scratch) {
-  if (value.kind == CompiledValue::Kind::kNull) {
-    return event::ClassifyField(record, item.path) != event::FieldPresence::kPresent;
+bool CandidateMatches(const CompiledValue& value, const ModifierPlan& plan, element candidate,
+                      EvalScratch& scratch) {
+  std::string_view string;
+  if (candidate.get(string) == simdjson::SUCCESS) {
+    return StringCandidateMatches(value, plan, string, scratch);
   }
-  return AnyCandidate(record, item.path, [&](element candidate) {
-    return CandidateMatches(value, item.plan, candidate, scratch);
-  });
+  // A number or a boolean.
+  switch (value.kind) {
+    case CompiledValue::Kind::kNumber: {
+      double number = 0;
+      return candidate.get(number) == simdjson::SUCCESS &&
+             number == value.number;  // a rule 1 equals a JSON 1.0 (§7)
+    }
+    case CompiledValue::Kind::kBool: {
+      bool flag = false;
+      return candidate.get(flag) == simdjson::SUCCESS && flag == value.boolean;
+    }
+    case CompiledValue::Kind::kCompare:
+      return CompareNumber(candidate, CompareOpOf(plan.compare), value.number);
+    case CompiledValue::Kind::kStrings:
+    case CompiledValue::Kind::kRegex:
+    case CompiledValue::Kind::kTime: {
+      // Read as text (§7: `4624`, `true`), then as a string would be.
+      const std::optional<std::string_view> text = CandidateText(candidate, scratch.text);
+      return text.has_value() && StringCandidateMatches(value, plan, *text, scratch);
+    }
+    case CompiledValue::Kind::kNull:
+    case CompiledValue::Kind::kCidr:  // only strings are addresses
+      return false;
+  }
+  return false;
+}
+
+// What an item's field holds in one event, when the decode pass proved it (hot fields, §6):
+// kString with `text` its one candidate, or kMissing; kUnknown when the path must be walked.
+struct HotReach {
+  event::Event::HotLookup lookup = event::Event::HotLookup::kUnknown;
+  std::string_view text;
+  event::HotField field = event::HotField::kNone;
+};
+
+HotReach ReachHot(const CompiledItem& item, const event::Event& event) {
+  const event::HotField field = item.path.hot_field();  // resolved when the rule compiled
+  if (field == event::HotField::kNone || item.keyword) {
+    return {};
+  }
+  const event::Event::HotLookup lookup = event.LookUpHot(field);
+  return {lookup, lookup == event::Event::HotLookup::kString ? event.hot(field) : "", field};
+}
+
+// AnyCandidate over an item's path, answered from `hot` when it is proven: `visit_text` sees the
+// one string candidate; a missing field has none.
+template <typename VisitText, typename Visit>
+bool AnyItemCandidate(const CompiledItem& item, const HotReach& hot, element record,
+                      VisitText&& visit_text, Visit&& visit) {
+  switch (hot.lookup) {
+    case event::Event::HotLookup::kString:
+      return visit_text(hot.text);
+    case event::Event::HotLookup::kMissing:
+      return false;
+    case event::Event::HotLookup::kUnknown:
+      break;
+  }
+  return AnyCandidate(record, item.path, visit);
+}
+
+event::FieldPresence Presence(const CompiledItem& item, const HotReach& hot, element record) {
+  switch (hot.lookup) {
+    case event::Event::HotLookup::kString:
+      return event::FieldPresence::kPresent;
+    case event::Event::HotLookup::kMissing:
+      return event::FieldPresence::kMissing;
+    case event::Event::HotLookup::kUnknown:
+      break;
+  }
+  return event::ClassifyField(record, item.path);
+}
+
+bool ValueMatches(const CompiledValue& value, const CompiledItem& item, const HotReach& hot,
+                  element record, EvalScratch& scratch) {
+  if (value.kind == CompiledValue::Kind::kNull) {
+    return Presence(item, hot, record) != event::FieldPresence::kPresent;
+  }
+  return AnyItemCandidate(
+      item, hot, record,
+      [&](std::string_view text) {
+        return StringCandidateMatches(value, item.plan, text, scratch);
+      },
+      [&](element candidate) { return CandidateMatches(value, item.plan, candidate, scratch); });
 }
 
 // Keywords: some string leaf anywhere in the record contains the keyword (§5).
@@ -135,29 +196,66 @@ bool AllStringValues(const CompiledItem& item) {
   return true;
 }
 
+// True when an item has enough case-insensitive `contains` patterns (the ones MayMatch can
+// refuse) that building a candidate's BytePairSet, a few instructions a byte, pays for itself.
+bool ManyPatterns(const CompiledItem& item) {
+  constexpr size_t kMinPatterns = 4;
+  size_t patterns = 0;
+  for (const CompiledValue& value : item.values) {
+    for (const StringPattern& pattern : value.patterns) {
+      patterns += pattern.kind() == StringPattern::Kind::kContains && !pattern.cased() ? 1 : 0;
+    }
+  }
+  return patterns >= kMinPatterns;
+}
+
 // The OR of an item's string values, candidate first: each candidate is read as text and folded
 // once and then tried against every pattern of every value, where trying the values in turn
 // walks the path and folds the same candidate again for each value and pattern (a `contains`
 // list of 50 values over `requestParameters`'s leaves folded each leaf 50 times). An OR over
 // values and candidates is the same answer in either order.
-bool AnyStringValueMatches(const CompiledItem& item, element record, EvalScratch& scratch) {
-  const auto matches = [&](element candidate) {
-    const std::optional<std::string_view> text = CandidateText(candidate, scratch.text);
-    if (!text.has_value()) {
-      return false;
-    }
-    std::optional<std::string_view> folded;
+bool AnyStringValueMatches(const CompiledItem& item, const HotReach& hot, element record,
+                           EvalScratch& scratch) {
+  const bool many = ManyPatterns(item);
+  const BytePairSet none{.ascii = false};  // refuses nothing
+  const auto matches_with = [&](std::string_view candidate, const BytePairSet& pairs) {
+    const std::optional<std::string_view> text = candidate;
+    std::optional<std::string_view> folded;  // only for a pattern the ASCII test cannot decide
     for (const CompiledValue& value : item.values) {
       for (const StringPattern& pattern : value.patterns) {
-        if (!pattern.cased() && !folded.has_value()) {
+        if (!pattern.MayMatch(pairs)) {
+          continue;
+        }
+        if (pattern.cased()) {
+          if (pattern.MatchesFolded(*text)) {
+            return true;
+          }
+          continue;
+        }
+        const std::optional<bool> decided = pattern.MatchesAsciiIgnoringCase(*text);
+        if (decided.has_value()) {
+          if (*decided) {
+            return true;
+          }
+          continue;
+        }
+        if (!folded.has_value()) {
           folded = FoldCase(*text, scratch.lower);
         }
-        if (pattern.MatchesFolded(pattern.cased() ? *text : *folded)) {
+        if (pattern.MatchesFolded(*folded)) {
           return true;
         }
       }
     }
     return false;
+  };
+  // A hot field's text is the same for every rule the event meets: its pairs are built once.
+  const auto matches_text = [&](std::string_view candidate) {
+    return matches_with(candidate, many ? scratch.HotPairs(hot.field, candidate) : none);
+  };
+  const auto matches = [&](element candidate) {
+    const std::optional<std::string_view> text = CandidateText(candidate, scratch.text);
+    return text.has_value() && matches_with(*text, many ? BytePairSet::Of(*text) : none);
   };
   if (item.keyword) {  // string leaves only (§5), as KeywordMatches
     return event::VisitScalarLeaves(record, [&](element leaf) {
@@ -165,7 +263,7 @@ bool AnyStringValueMatches(const CompiledItem& item, element record, EvalScratch
       return leaf.get(text) == simdjson::SUCCESS && matches(leaf);
     });
   }
-  return AnyCandidate(record, item.path, matches);
+  return AnyItemCandidate(item, hot, record, matches_text, matches);
 }
 
 bool FieldRefMatches(const CompiledItem& item, element record, EvalScratch& scratch) {
@@ -206,20 +304,21 @@ bool FieldRefMatches(const CompiledItem& item, element record, EvalScratch& scra
   });
 }
 
-bool ItemMatches(const CompiledItem& item, element record, EvalScratch& scratch) {
+bool ItemMatches(const CompiledItem& item, const event::Event& event, element record,
+                 EvalScratch& scratch) {
   bool result = false;
+  const HotReach hot = ReachHot(item, event);
   if (item.plan.kind == ModifierPlan::Kind::kExists) {
-    result =
-        (event::ClassifyField(record, item.path) != event::FieldPresence::kMissing) == item.exists;
+    result = (Presence(item, hot, record) != event::FieldPresence::kMissing) == item.exists;
   } else if (item.plan.kind == ModifierPlan::Kind::kFieldRef) {
     result = FieldRefMatches(item, record, scratch);
   } else if (!item.plan.all && AllStringValues(item)) {
-    result = AnyStringValueMatches(item, record, scratch);
+    result = AnyStringValueMatches(item, hot, record, scratch);
   } else {
     result = item.plan.all;
     for (const CompiledValue& value : item.values) {
       const bool matched = item.keyword ? KeywordMatches(value, record, scratch)
-                                        : ValueMatches(value, item, record, scratch);
+                                        : ValueMatches(value, item, hot, record, scratch);
       if (matched != item.plan.all) {
         result = matched;  // the first miss under `all`, the first hit otherwise, decides
         break;
@@ -229,11 +328,13 @@ bool ItemMatches(const CompiledItem& item, element record, EvalScratch& scratch)
   return item.plan.neq ? !result : result;
 }
 
-bool SelectionMatches(const CompiledSelection& selection, element record, EvalScratch& scratch) {
+bool SelectionMatches(const CompiledSelection& selection, const event::Event& event,
+                      EvalScratch& scratch) {
+  const element record = event.record();
   for (const std::vector<CompiledItem>& items : selection.alternatives) {
     bool all = true;
     for (const CompiledItem& item : items) {
-      if (!ItemMatches(item, record, scratch)) {
+      if (!ItemMatches(item, event, record, scratch)) {
         all = false;
         break;
       }
@@ -248,13 +349,18 @@ bool SelectionMatches(const CompiledSelection& selection, element record, EvalSc
 }  // namespace
 
 bool RuleMatches(const CompiledRule& rule, const event::Event& event, EvalScratch& scratch) {
+  scratch.BeginEvent();
+  return RuleMatchesSameEvent(rule, event, scratch);
+}
+
+bool RuleMatchesSameEvent(const CompiledRule& rule, const event::Event& event,
+                          EvalScratch& scratch) {
   if (!rule.applies) {
     return false;
   }
-  const element record = event.record();
   return EvaluateCondition(rule.condition, [&](uint32_t selection) {
     return selection < rule.selections.size() &&
-           SelectionMatches(rule.selections[selection], record, scratch);
+           SelectionMatches(rule.selections[selection], event, scratch);
   });
 }
 

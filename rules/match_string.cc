@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <charconv>
 #include <cstddef>
+#include <cstring>
+#include <iterator>
 #include <limits>
 #include <system_error>
 
@@ -175,6 +177,135 @@ size_t FirstFoldableByte(std::string_view text) {
   return std::string_view::npos;
 }
 
+bool IsAscii(char c) {
+  return static_cast<unsigned char>(c) < 0x80;
+}
+
+char LowerAscii(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c;
+}
+
+bool AllAscii(std::string_view text) {
+  unsigned char bits = 0;  // no early exit, so the loop vectorises
+  for (const char c : text) {
+    bits |= static_cast<unsigned char>(c);
+  }
+  return bits < 0x80;
+}
+
+// ASCII bytes are code points of their own (never part of a UTF-8 sequence, well-formed or
+// not), and AppendLowerCase maps each one alone, so text that is ASCII up to some point folds,
+// up to that point, to its bytes with A-Z lowered. What follows compares candidate bytes with a
+// lower-cased literal on that basis, stopping at the first non-ASCII candidate byte.
+enum class AsciiFold : uint8_t { kEqual, kDiffers, kNonAscii };
+
+// text[0, n) against lower[0, n): equal, different at an ASCII byte (before any non-ASCII one),
+// or a non-ASCII byte met first.
+AsciiFold CompareAsciiForward(const char* text, const char* lower, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    if (!IsAscii(text[i])) {
+      return AsciiFold::kNonAscii;
+    }
+    if (LowerAscii(text[i]) != lower[i]) {
+      return AsciiFold::kDiffers;
+    }
+  }
+  return AsciiFold::kEqual;
+}
+
+// The same over the last n bytes of both, from the end.
+AsciiFold CompareAsciiBackward(std::string_view text, std::string_view lower, size_t n) {
+  for (size_t i = 1; i <= n; ++i) {
+    const char c = text[text.size() - i];
+    if (!IsAscii(c)) {
+      return AsciiFold::kNonAscii;
+    }
+    if (LowerAscii(c) != lower[lower.size() - i]) {
+      return AsciiFold::kDiffers;
+    }
+  }
+  return AsciiFold::kEqual;
+}
+
+// A compare's verdict: undecided when a non-ASCII byte came first, false on a difference, else
+// `if_equal` (what the lengths say).
+std::optional<bool> AsciiVerdict(AsciiFold fold, bool if_equal) {
+  switch (fold) {
+    case AsciiFold::kNonAscii:
+      return std::nullopt;
+    case AsciiFold::kDiffers:
+      return false;
+    case AsciiFold::kEqual:
+      return if_equal;
+  }
+  return std::nullopt;
+}
+
+// Byte comparisons of a kGlob program: exact (cased, or text already folded) ...
+struct ExactBytes {
+  static bool StartsAt(std::string_view text, size_t t, std::string_view literal) {
+    return text.substr(t).starts_with(literal);
+  }
+  static size_t Find(std::string_view text, std::string_view literal, size_t from) {
+    return text.find(literal, from);
+  }
+};
+
+// ... or ASCII text against a lower-cased literal, A-Z folded as they are read.
+struct AsciiIgnoringCase {
+  static bool StartsAt(std::string_view text, size_t t, std::string_view literal) {
+    return text.size() - t >= literal.size() &&
+           CompareAsciiForward(text.data() + t, literal.data(), literal.size()) ==
+               AsciiFold::kEqual;
+  }
+  // Where `literal` (lower-cased) first occurs in `text` at or after `from` with A-Z folded,
+  // or npos. Candidates for the first byte come from memchr (vectorised in libc), once per case
+  // of a letter, and only those are compared: a byte-by-byte scan cost about four instructions
+  // per text byte for each `contains` value.
+  static size_t Find(std::string_view text, std::string_view literal, size_t from) {
+    if (literal.empty()) {
+      return from <= text.size() ? from : std::string_view::npos;
+    }
+    if (literal.size() > text.size() || from > text.size() - literal.size()) {
+      return std::string_view::npos;
+    }
+    const char* const begin = text.data();
+    const char* const end = begin + (text.size() - literal.size() + 1);  // last start + 1
+    const char lower = literal.front();
+    const bool letter = lower >= 'a' && lower <= 'z';
+    const char upper = static_cast<char>(lower - ('a' - 'A'));
+    const std::string_view rest = literal.substr(1);
+    const auto next = [end](const char* from_here, char wanted) -> const char* {
+      return from_here >= end ? nullptr
+                              : static_cast<const char*>(std::memchr(
+                                    from_here, wanted, static_cast<size_t>(end - from_here)));
+    };
+    const char* next_lower = next(begin + from, lower);
+    const char* next_upper = letter ? next(begin + from, upper) : nullptr;
+    while (next_lower != nullptr || next_upper != nullptr) {
+      const bool take_lower =
+          next_upper == nullptr || (next_lower != nullptr && next_lower < next_upper);
+      const char* const hit = take_lower ? next_lower : next_upper;
+      if (CompareAsciiForward(hit + 1, rest.data(), rest.size()) == AsciiFold::kEqual) {
+        return static_cast<size_t>(hit - begin);
+      }
+      if (take_lower) {
+        next_lower = next(hit + 1, lower);
+      } else {
+        next_upper = next(hit + 1, upper);  // only reached for a letter
+      }
+    }
+    return std::string_view::npos;
+  }
+};
+
+// The bit BytePairSet gives the pair (a, b), both already lowered.
+size_t PairBit(char a, char b) {
+  const auto pair =
+      static_cast<uint32_t>(static_cast<unsigned char>(a)) << 8 | static_cast<unsigned char>(b);
+  return (pair * 0x9E3779B1u) >> 24;  // multiplicative hash to 0..255
+}
+
 using Token = StringPattern::GlobToken;
 
 // The pattern as written, before classification: tokens and the literal bytes they slice.
@@ -341,6 +472,21 @@ void AppendLowerCase(std::string_view text, std::string& out) {
   }
 }
 
+BytePairSet BytePairSet::Of(std::string_view text) {
+  BytePairSet set;
+  unsigned char any = 0;
+  for (size_t i = 0; i + 1 < text.size(); ++i) {
+    any |= static_cast<unsigned char>(text[i]);
+    const size_t bit = PairBit(LowerAscii(text[i]), LowerAscii(text[i + 1]));
+    set.bits[bit >> 6] |= uint64_t{1} << (bit & 63);
+  }
+  if (!text.empty()) {
+    any |= static_cast<unsigned char>(text.back());
+  }
+  set.ascii = any < 0x80;
+  return set;
+}
+
 StringPattern CompileStringPattern(std::string_view sigma_value, Shape shape, bool cased) {
   Parsed parsed;
   parsed.cased = cased;
@@ -358,6 +504,7 @@ StringPattern CompileStringPattern(std::string_view sigma_value, Shape shape, bo
   StringPattern pattern;
   pattern.cased_ = cased;
   pattern.literal_ = std::move(parsed.literal);
+  pattern.literal_ascii_ = AllAscii(pattern.literal_);
   const bool has_any_one = std::any_of(tokens.begin(), tokens.end(), [](const Token& token) {
     return token.op == Token::Op::kAnyOne;
   });
@@ -374,6 +521,10 @@ StringPattern CompileStringPattern(std::string_view sigma_value, Shape shape, bo
     pattern.kind_ = IsStar(tokens[0]) ? Kind::kEndsWith : Kind::kStartsWith;
   } else if (IsStar(tokens[0]) && IsStar(tokens[2])) {
     pattern.kind_ = Kind::kContains;
+    if (!cased) {
+      const BytePairSet pairs = BytePairSet::Of(pattern.literal_);  // already lower-cased
+      std::copy(std::begin(pairs.bits), std::end(pairs.bits), std::begin(pattern.pairs_));
+    }
   } else {
     pattern.kind_ = Kind::kGlob;  // `a*b`
     pattern.glob_ = std::move(tokens);
@@ -382,10 +533,44 @@ StringPattern CompileStringPattern(std::string_view sigma_value, Shape shape, bo
 }
 
 bool StringPattern::Matches(std::string_view candidate, std::string& scratch) const {
-  if (kind_ == Kind::kAnything) {
-    return true;
+  if (kind_ == Kind::kAnything || cased_) {
+    return MatchesFolded(candidate);
   }
-  return MatchesFolded(cased_ ? candidate : FoldCase(candidate, scratch));
+  const std::optional<bool> decided = MatchesAsciiIgnoringCase(candidate);
+  return decided.has_value() ? *decided : MatchesFolded(FoldCase(candidate, scratch));
+}
+
+// Each case holds because the candidate's ASCII bytes fold alone (see AsciiFold) and every
+// other code point, or ill-formed byte, folds to at least one byte.
+std::optional<bool> StringPattern::MatchesAsciiIgnoringCase(std::string_view candidate) const {
+  const std::string_view literal = literal_;
+  const size_t n = std::min(candidate.size(), literal.size());
+  switch (kind_) {
+    case Kind::kAnything:
+      return true;
+    case Kind::kEqual:
+      // Shorter: an ASCII proper prefix. Longer: what follows folds to more bytes.
+      return AsciiVerdict(CompareAsciiForward(candidate.data(), literal.data(), n),
+                          candidate.size() == literal.size());
+    case Kind::kStartsWith:
+      return AsciiVerdict(CompareAsciiForward(candidate.data(), literal.data(), n),
+                          candidate.size() >= literal.size());
+    case Kind::kEndsWith:
+      return AsciiVerdict(CompareAsciiBackward(candidate, literal, n),
+                          candidate.size() >= literal.size());
+    case Kind::kContains:
+      // A hit of an ASCII literal is made of ASCII candidate bytes, so it is one in the folded
+      // text too; a miss decides only when no byte of the candidate could fold into ASCII.
+      if (literal_ascii_ &&
+          AsciiIgnoringCase::Find(candidate, literal, 0) != std::string_view::npos) {
+        return true;
+      }
+      return AllAscii(candidate) ? std::optional<bool>(false) : std::nullopt;
+    case Kind::kGlob:
+      return AllAscii(candidate) ? std::optional<bool>(MatchesGlob<AsciiIgnoringCase>(candidate))
+                                 : std::nullopt;
+  }
+  return std::nullopt;
 }
 
 bool StringPattern::MatchesFolded(std::string_view folded) const {
@@ -402,7 +587,7 @@ bool StringPattern::MatchesFolded(std::string_view folded) const {
     case Kind::kContains:
       return folded.find(literal) != std::string_view::npos;
     case Kind::kGlob:
-      return MatchesGlob(folded);
+      return MatchesGlob<ExactBytes>(folded);
   }
   return false;
 }
@@ -422,6 +607,7 @@ std::string_view FoldCase(std::string_view text, std::string& scratch) {
 // the later star instead), so this is O(text * pattern) at worst, never exponential. A literal
 // right after a `*` is searched for rather than tried at each position; the last one is anchored
 // at the end.
+template <typename Compare>
 bool StringPattern::MatchesGlob(std::string_view text) const {
   constexpr size_t kNoStar = std::numeric_limits<size_t>::max();
   const size_t token_count = glob_.size();
@@ -457,7 +643,7 @@ bool StringPattern::MatchesGlob(std::string_view text) const {
           const std::string_view literal =
               std::string_view(literal_).substr(token.offset, token.size);
           if (p != star_next) {
-            if (text.substr(t).starts_with(literal)) {
+            if (Compare::StartsAt(text, t, literal)) {
               t += literal.size();
               ++p;
               advanced = true;
@@ -465,9 +651,10 @@ bool StringPattern::MatchesGlob(std::string_view text) const {
             break;
           }
           if (p + 1 == token_count) {
-            return text.size() - t >= literal.size() && text.ends_with(literal);
+            return text.size() - t >= literal.size() &&
+                   Compare::StartsAt(text, text.size() - literal.size(), literal);
           }
-          const size_t found = text.find(literal, t);
+          const size_t found = Compare::Find(text, literal, t);
           if (found == std::string_view::npos) {
             return false;  // no later start for this `*` can find it either
           }
@@ -489,6 +676,14 @@ bool StringPattern::MatchesGlob(std::string_view text) const {
     t = star_end;
     p = star_next;
   }
+}
+
+bool ContainsIgnoringAsciiCase(std::string_view text, std::string_view lower) {
+  return AsciiIgnoringCase::Find(text, lower, 0) != std::string_view::npos;
+}
+
+bool IsAsciiText(std::string_view text) {
+  return AllAscii(text);
 }
 
 std::optional<std::string_view> CandidateText(simdjson::dom::element value, std::string& scratch) {

@@ -12,9 +12,11 @@
 #include <type_traits>
 #include <utility>
 
+#include <re2/filtered_re2.h>
 #include <re2/re2.h>
 
 #include "rules/diagnostics.h"
+#include "rules/match_string.h"
 
 namespace trailhound::rules {
 namespace {
@@ -27,6 +29,37 @@ bool IsDigit(char c) {
 
 re2::StringPiece ToPiece(std::string_view text) {
   return {text.data(), text.size()};
+}
+
+// The atoms of RE2's prefilter for `pattern` that every match needs. FilteredRE2 reduces a
+// regex to an AND/OR tree of lower-cased literals that any text it matches contains (when
+// lower-cased); the tree is monotone, so an atom is required when the tree refuses the set of
+// every other atom: a text lacking it holds at most those others and is refused too.
+std::vector<std::string> RequiredLiterals(std::string_view pattern,
+                                          const re2::RE2::Options& options) {
+  re2::FilteredRE2 filter;
+  int id = 0;
+  if (filter.Add(ToPiece(pattern), options, &id) != re2::RE2::NoError) {
+    return {};
+  }
+  std::vector<std::string> atoms;
+  filter.Compile(&atoms);
+  std::vector<std::string> required;
+  std::vector<int> others;
+  std::vector<int> passed;
+  for (size_t i = 0; i < atoms.size(); ++i) {
+    others.clear();
+    for (size_t j = 0; j < atoms.size(); ++j) {
+      if (j != i) {
+        others.push_back(static_cast<int>(j));
+      }
+    }
+    filter.AllPotentials(others, &passed);
+    if (passed.empty()) {
+      required.push_back(atoms[i]);
+    }
+  }
+  return required;
 }
 
 // ---- IP addresses ----------------------------------------------------------------------------
@@ -308,11 +341,11 @@ std::optional<RegexMatcher> RegexMatcher::Compile(std::string_view pattern, Rege
   re2_options.set_case_sensitive(!options.ignore_case);
   re2_options.set_dot_nl(options.dot_all);
   std::shared_ptr<const re2::RE2> regex;
+  std::string flagged;
   if (options.multiline) {
     // Outside POSIX mode RE2 ignores Options' one_line, so `^`/`$` per line is the inline flag.
     // `(?m)` is not a group, so nothing in the rule's pattern can end its scope early.
-    std::string flagged("(?m)");
-    flagged.append(pattern);
+    flagged.assign("(?m)").append(pattern);
     regex = std::make_shared<const re2::RE2>(ToPiece(flagged), re2_options);
   } else {
     regex = std::make_shared<const re2::RE2>(ToPiece(pattern), re2_options);
@@ -327,10 +360,21 @@ std::optional<RegexMatcher> RegexMatcher::Compile(std::string_view pattern, Rege
     }
     return std::nullopt;
   }
-  return RegexMatcher(std::move(regex));
+  return RegexMatcher(std::move(regex),
+                      RequiredLiterals(options.multiline ? flagged : pattern, re2_options));
 }
 
 bool RegexMatcher::Matches(std::string_view text) const {
+  for (const std::string& literal : required_) {
+    if (!ContainsIgnoringAsciiCase(text, literal)) {
+      // The prefilter's contract is a search of the text lower-cased by RE2's Unicode tables;
+      // the ASCII search equals it only for ASCII text (U+212A lower-cases to `k`).
+      if (IsAsciiText(text)) {
+        return false;
+      }
+      break;
+    }
+  }
   return re2::RE2::PartialMatch(ToPiece(text), *regex_);
 }
 
@@ -398,12 +442,15 @@ bool CompareNumber(simdjson::dom::element candidate, CompareOp op, double value)
       order = candidate.get_double().value_unsafe() <=> value;
       break;
     case simdjson::dom::element_type::STRING:
-      order = CompareText(candidate.get_string().value_unsafe(), value);
-      break;
+      return CompareNumberText(candidate.get_string().value_unsafe(), op, value);
     default:  // booleans, null, arrays and objects are not numbers
       return false;
   }
   return Holds(order, op);
+}
+
+bool CompareNumberText(std::string_view text, CompareOp op, double value) {
+  return Holds(CompareText(text, value), op);
 }
 
 std::optional<int> ExtractTimePart(std::string_view text, TimePart part) {

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include <simdjson.h>
 
@@ -41,12 +42,19 @@ class RegexMatcher {
                                              std::string& error);
 
   // True when the pattern matches somewhere in `text` (candidate text as SIGMA.md §7 reads it).
+  // An ASCII text lacking one of required_literals() is refused without running RE2.
   bool Matches(std::string_view text) const;
 
+  // Lower-cased literals every match must contain, as RE2's prefilter (FilteredRE2) proves:
+  // `.+:assumed-role/aws:.+` needs `:assumed-role/aws:`. Empty when it proves none (`^A`, `.+`).
+  const std::vector<std::string>& required_literals() const { return required_; }
+
  private:
-  explicit RegexMatcher(std::shared_ptr<const re2::RE2> regex) : regex_(std::move(regex)) {}
+  RegexMatcher(std::shared_ptr<const re2::RE2> regex, std::vector<std::string> required)
+      : regex_(std::move(regex)), required_(std::move(required)) {}
 
   std::shared_ptr<const re2::RE2> regex_;  // never null
+  std::vector<std::string> required_;
 };
 
 // A parsed `cidr` value: an IPv4 or IPv6 network. Immutable and trivially copyable.
@@ -82,6 +90,8 @@ enum class CompareOp : uint8_t { kGt, kGte, kLt, kLte };
 // `-?\d+(\.\d+)?([eE][+-]?\d+)?` (`"16"`, `"1e3"`; not `" 16"`, `"16abc"`, `"+1"`) whose value
 // fits a double. Anything else (booleans, null, objects, arrays, other strings, NaN) is false.
 bool CompareNumber(simdjson::dom::element candidate, CompareOp op, double value);
+// CompareNumber for a JSON string candidate holding `text`.
+bool CompareNumberText(std::string_view text, CompareOp op, double value);
 
 // The time-part modifiers.
 enum class TimePart : uint8_t { kMinute, kHour, kDay, kWeek, kMonth, kYear };

@@ -232,8 +232,9 @@ void MatchRules(const LoadedRules& loaded, const event::Event& event, EvalScratc
                 std::vector<uint32_t>& matched) {
   matched.clear();
   loaded.index.Candidates(event, scratch.candidates, scratch.text, scratch.key);
+  scratch.BeginEvent();
   for (const uint32_t rule : scratch.candidates) {
-    if (RuleMatches(loaded.rules[rule], event, scratch)) {
+    if (RuleMatchesSameEvent(loaded.rules[rule], event, scratch)) {
       matched.push_back(rule);
     }
   }

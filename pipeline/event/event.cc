@@ -180,6 +180,19 @@ constexpr uint32_t Bit(HotField field) {
   return 1u << static_cast<uint32_t>(field);
 }
 
+// The hot fields under userIdentity whose paths have two segments (`userIdentity.arn`).
+constexpr uint32_t kIdentityFields = Bit(HotField::kUserType) | Bit(HotField::kUserArn) |
+                                     Bit(HotField::kPrincipalId) | Bit(HotField::kUserAccountId) |
+                                     Bit(HotField::kAccessKeyId);
+
+// A top-level key such as "userIdentity.arn": by SIGMA.md §6 it would answer that path in place
+// of userIdentity's own `arn`. Such keys are never written by CloudTrail, so only their presence
+// is noted. Keys are padded (LoadWord).
+bool IsDottedIdentityKey(std::string_view key) {
+  constexpr uint64_t kUserIden = Word("userIden", 0);
+  return key.size() > 13 && LoadWord(key, 0) == kUserIden && key.substr(8, 5) == "tity.";
+}
+
 }  // namespace
 
 std::string_view EnvelopeKindName(EnvelopeKind kind) {
@@ -207,6 +220,17 @@ Event::Event(std::shared_ptr<const ParsedJson> document, element record, Positio
   ExtractHotFields();
 }
 
+Event::HotLookup Event::LookUpHot(HotField field) const {
+  const uint32_t bit = Bit(field);
+  if ((hot_unproven_ & bit) != 0) {
+    return HotLookup::kUnknown;
+  }
+  if ((hot_present_ & bit) == 0) {
+    return HotLookup::kMissing;
+  }
+  return (hot_string_ & bit) != 0 ? HotLookup::kString : HotLookup::kUnknown;
+}
+
 bool Event::hot_element(HotField field, element& out) const {
   if ((hot_present_ & Bit(field)) == 0) {
     return false;
@@ -224,11 +248,14 @@ bool Event::hot_element(HotField field, element& out) const {
 
 void Event::SetHot(const TapeView& tape, HotField field, size_t value) {
   const size_t i = static_cast<size_t>(field);
+  hot_repeated_ |= hot_present_ & Bit(field);
   hot_present_ |= Bit(field);
+  hot_string_ &= ~Bit(field);
   switch (tape.type(value)) {
     case '"': {
       const std::string_view text = tape.String(value);
       hot_text_[i] = text;
+      hot_string_ |= Bit(field);
       if (field == HotField::kReadOnly) {
         read_only_ = text == "true"    ? ReadOnly::kTrue
                      : text == "false" ? ReadOnly::kFalse
@@ -257,7 +284,9 @@ void Event::SetHot(const TapeView& tape, HotField field, size_t value) {
 // Most hot values are strings; they take this inline path, the rest SetHot's.
 inline void Event::SetHotFast(const TapeView& tape, HotField field, size_t value) {
   if (tape.type(value) == '"' && field != HotField::kReadOnly) {
+    hot_repeated_ |= hot_present_ & Bit(field);
     hot_present_ |= Bit(field);
+    hot_string_ |= Bit(field);
     hot_text_[static_cast<size_t>(field)] = tape.String(value);
   } else {
     SetHot(tape, field, value);
@@ -267,6 +296,7 @@ inline void Event::SetHotFast(const TapeView& tape, HotField field, size_t value
 void Event::ExtractUserIdentity(const TapeView& tape, size_t identity) {
   if (tape.type(identity) != '{') {
     flags_ |= kFlagPartial;  // null included: who made the call is unknown
+    identity_unproven_ = true;
     return;
   }
   tape.ForEachField(identity, [&](std::string_view key, size_t value) {
@@ -306,6 +336,7 @@ void Event::ExtractInsightFields(const TapeView& tape, size_t details) {
 void Event::ExtractHotFields() {
   if (!record_.is_object()) {
     flags_ |= kFlagPartial | kFlagTimeUnknown;
+    hot_unproven_ = ~0u;
     return;
   }
   const TapeView tape(document_->document());
@@ -319,6 +350,7 @@ void Event::ExtractHotFields() {
         if (role == KeyRole::kHot) {
           SetHotFast(tape, hot, value);
         } else if (role == KeyRole::kIdentity) {
+          identity_unproven_ = identity_unproven_ || has_identity_key_;  // a repeated key
           has_identity_key_ = true;
           ExtractUserIdentity(tape, value);
         } else if (role == KeyRole::kPayload) {
@@ -332,6 +364,8 @@ void Event::ExtractHotFields() {
         } else if (role == KeyRole::kS3) {
           // S3 event notifications share the Records shape.
           has_s3_schema_ = tape.type(value) == '{' && tape.Field(value, "s3SchemaVersion") != 0;
+        } else if (IsDottedIdentityKey(key)) {
+          identity_unproven_ = true;
         }
         return false;
       });
@@ -356,6 +390,10 @@ void Event::ExtractHotFields() {
   if (hot(HotField::kEventId).empty()) {
     DeriveEventId();
   }
+  // sessionIssuer.arn is four segments deep, with a dotted key possible at each; not tracked.
+  hot_unproven_ = hot_repeated_ | from_insight_ | Bit(HotField::kSessionIssuerArn) |
+                  (identity_unproven_ ? kIdentityFields : 0) |
+                  (has_flag(kFlagDerivedId) ? Bit(HotField::kEventId) : 0);
 }
 
 void Event::DeriveEventId() {

@@ -74,6 +74,14 @@ class Event {
   // The element a hot field holds, whatever its type; false when the record lacks it.
   bool hot_element(HotField field, simdjson::dom::element& out) const;
 
+  // What walking a hot field's own dotted path (`eventName`, `userIdentity.arn`) over record()
+  // by SIGMA.md §6 reaches, when the decode pass proved it: one string, hot(field)
+  // (kString), or nothing (kMissing). kUnknown when the walk must be made: the value is not a
+  // string, a key on the way is repeated, a literal dotted key such as "userIdentity.arn" could
+  // win, userIdentity is not one object, the text came from insightDetails or was derived.
+  enum class HotLookup : uint8_t { kUnknown, kString, kMissing };
+  HotLookup LookUpHot(HotField field) const;
+
   std::string_view event_name() const { return hot(HotField::kEventName); }
   std::string_view event_source() const { return hot(HotField::kEventSource); }
   std::string_view event_id() const { return hot(HotField::kEventId); }
@@ -121,12 +129,16 @@ class Event {
   uint32_t hot_present_ = 0;   // bit per HotField: the record has it, whatever its type
   uint32_t hot_null_ = 0;      // bit per HotField: present as JSON null
   uint32_t from_insight_ = 0;  // bit per HotField: taken from insightDetails
+  uint32_t hot_string_ = 0;    // bit per HotField: hot_text_ is the record's JSON string
+  uint32_t hot_repeated_ = 0;  // bit per HotField: its key occurred twice in its object
+  uint32_t hot_unproven_ = 0;  // bit per HotField: LookUpHot answers kUnknown
   int64_t event_time_ns_ = 0;
   uint32_t flags_ = 0;
   EnvelopeKind envelope_ = EnvelopeKind::kBare;
   ReadOnly read_only_ = ReadOnly::kUnknown;
   bool has_version_key_ = false;
   bool has_identity_key_ = false;
+  bool identity_unproven_ = false;  // userIdentity repeated, not an object, or a dotted key
   bool has_s3_schema_ = false;
 };
 

@@ -4,6 +4,7 @@
 #include "rules/match_string.h"
 
 #include <optional>
+#include <random>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -318,6 +319,184 @@ TEST(StringPattern, AgreesWithAReferenceMatcherOnEveryShortCase) {
   EXPECT_EQ(disagreements, 0);
 }
 
+// The in-place ASCII test must give Matches' verdict exactly: the straightforward path (fold the
+// candidate, then compare) is the reference, over random patterns and candidates mixing ASCII of
+// both cases with code points that fold into ASCII (`K` U+212A → `k`, `İ` U+0130 → `i`), that
+// grow when folded (`Ⱥ` U+023A → `ⱥ` U+2C65), ill-formed bytes and the wildcards and escapes.
+TEST(StringPattern, AsciiInPlaceAgreesWithFoldingFirst) {
+  const std::vector<std::string> pattern_alphabet = {"a", "B", "k", "i",  "ⱥ",   "é",
+                                                     "-", "*", "?", "\\", "\\*", "x"};
+  const std::vector<std::string> text_alphabet = {"a",
+                                                  "A",
+                                                  "b",
+                                                  "B",
+                                                  "k",
+                                                  "K",
+                                                  "\xE2\x84\xAA",
+                                                  "i",
+                                                  "I",
+                                                  "\xC4\xB0",
+                                                  "\xC8\xBA",
+                                                  "\xE2\xB1\xA5",
+                                                  "é",
+                                                  "É",
+                                                  "-",
+                                                  "*",
+                                                  "?",
+                                                  "\\",
+                                                  "x",
+                                                  "\xC3",
+                                                  "\x80",
+                                                  "\n",
+                                                  ""};
+  std::mt19937 random(20240601);
+  const auto pick = [&](const std::vector<std::string>& alphabet, size_t max_length) {
+    std::string text;
+    const size_t length = random() % (max_length + 1);
+    for (size_t i = 0; i < length; ++i) {
+      text += alphabet[random() % alphabet.size()];
+    }
+    return text;
+  };
+  std::vector<std::string> texts = {"", "A", "a", "\xE2\x84\xAA", "AK", "ak"};
+  for (int i = 0; i < 400; ++i) {
+    texts.push_back(pick(text_alphabet, 8));
+  }
+  std::string scratch;
+  int compared = 0;
+  int decided = 0;
+  int disagreements = 0;
+  for (int i = 0; i < 600; ++i) {
+    const std::string value =
+        i < 6 ? std::string(i % 2 == 0 ? "" : "AK") : pick(pattern_alphabet, 4);
+    for (const Shape shape : {kExact, kContains, kStarts, kEnds}) {
+      const StringPattern pattern = CompileStringPattern(value, shape, false);
+      for (const std::string& text : texts) {
+        std::string reference_scratch;
+        const bool want = pattern.MatchesFolded(FoldCase(text, reference_scratch));
+        const std::optional<bool> in_place = pattern.MatchesAsciiIgnoringCase(text);
+        ++compared;
+        decided += in_place.has_value() ? 1 : 0;
+        if ((pattern.Matches(text, scratch) != want ||
+             (in_place.has_value() && *in_place != want)) &&
+            ++disagreements <= 10) {
+          ADD_FAILURE() << "value '" << value << "' shape " << static_cast<int>(shape) << " text '"
+                        << text << "' want " << want;
+        }
+      }
+    }
+  }
+  EXPECT_EQ(disagreements, 0);
+  EXPECT_GT(decided, compared / 4);  // the ASCII path is taken, not only the fallback
+}
+
+TEST(StringPattern, AsciiCandidatesAreDecidedInPlace) {
+  const struct {
+    const char* name;
+    std::string_view value;
+    Shape shape;
+    std::string_view candidate;
+    std::optional<bool> want;
+  } rows[] = {
+      {"equal mixed case", "TruffleHog", kExact, "trufflehog", true},
+      {"equal longer", "TruffleHog", kExact, "TruffleHogX", false},
+      {"equal shorter", "TruffleHog", kExact, "Truffle", false},
+      {"equal differs before non-ascii", "abc", kExact, "xé", false},
+      {"equal non-ascii first needs folding", "kb", kExact,
+       "\xE2\x84\xAA"
+       "b",
+       std::nullopt},
+      {"equal empty", "", kExact, "", true},
+      {"equal empty vs text", "", kExact, "a", false},
+      {"prefix", "Get", kStarts, "GETObject", true},
+      {"prefix longer than text", "GetObject", kStarts, "get", false},
+      {"suffix", ".EXE", kEnds, "cmd.exe", true},
+      {"suffix non-ascii before it is irrelevant", "exe", kEnds, "é.EXE", true},
+      {"suffix non-ascii inside", "kexe", kEnds,
+       "\xE2\x84\xAA"
+       "exe",
+       std::nullopt},
+      {"contains letter first", "Hog", kContains, "aws-cli TRUFFLEHOG/1.0", true},
+      {"contains other first", "/1.", kContains, "TruffleHog/1.0", true},
+      {"contains miss in ascii", "nmap", kContains, "aws-cli/2.0", false},
+      {"contains miss with non-ascii", "k", kContains, "\xE2\x84\xAA", std::nullopt},
+      {"contains hit despite non-ascii", "hog", kContains, "é HOG", true},
+      {"contains non-ascii literal, ascii text", "é", kContains, "abc", false},
+      {"glob ascii", "a?c*D", kExact, "AbCxxd", true},
+      {"glob non-ascii text", "a?c", kExact, "aéc", std::nullopt},
+      {"anything", "*", kExact, "\xE2\x84\xAA", true},
+  };
+  for (const auto& row : rows) {
+    SCOPED_TRACE(row.name);
+    EXPECT_EQ(
+        CompileStringPattern(row.value, row.shape, false).MatchesAsciiIgnoringCase(row.candidate),
+        row.want);
+  }
+}
+
+TEST(ContainsIgnoringAsciiCase, FindsEveryPlacementInEitherCase) {
+  const struct {
+    std::string_view text;
+    std::string_view lower;
+    bool want;
+  } rows[] = {
+      {"TruffleHog/1.0", "trufflehog", true},  // at the start
+      {"aws-cli KALI", "kali", true},          // at the very end
+      {"aaab", "aab", true},                   // after a false start of the same letter
+      {"AaAaB", "aab", true},                  // false starts in both cases
+      {"aa", "aab", false},                    // longer than the text
+      {"abc", "", true},
+      {"", "a", false},
+      {"x:assumed-role/AWS:y", ":assumed-role/aws:", true},  // a non-letter first byte
+      {"x:assumed-role/aw", ":assumed-role/aws:", false},
+      {std::string_view("a\0b", 3), std::string_view("\0b", 2), true},  // a NUL first byte
+      {std::string_view("a\0c", 3), std::string_view("\0b", 2), false},
+      {"k\xE2\x84\xAA", "kk", false},  // U+212A is not ASCII: the caller decides
+  };
+  for (const auto& row : rows) {
+    SCOPED_TRACE(row.text);
+    EXPECT_EQ(ContainsIgnoringAsciiCase(row.text, row.lower), row.want);
+  }
+}
+
+// The byte-pair filter only ever refuses what Matches refuses: random ASCII and non-ASCII texts
+// against `contains` values of every length, in both cases.
+TEST(StringPattern, BytePairFilterNeverRefusesAMatch) {
+  const std::vector<std::string> alphabet = {"a", "B", "c",   "K", "k", "\xE2\x84\xAA",
+                                             "-", "é", "\xC3"};
+  std::mt19937 random(7);
+  const auto pick = [&](size_t max_length) {
+    std::string text;
+    const size_t length = random() % (max_length + 1);
+    for (size_t i = 0; i < length; ++i) {
+      text += alphabet[random() % alphabet.size()];
+    }
+    return text;
+  };
+  std::vector<std::string> texts;
+  for (int i = 0; i < 500; ++i) {
+    texts.push_back(pick(12));
+  }
+  std::string scratch;
+  int refused = 0;
+  int wrongly_refused = 0;
+  for (int i = 0; i < 300; ++i) {
+    const StringPattern pattern = CompileStringPattern(pick(4), kContains, i % 5 == 0);
+    for (const std::string& text : texts) {
+      if (!pattern.MayMatch(BytePairSet::Of(text))) {
+        ++refused;
+        if (pattern.Matches(text, scratch) && ++wrongly_refused <= 10) {
+          ADD_FAILURE() << "refused '" << text << "' for '" << pattern.literal() << "'";
+        }
+      }
+    }
+  }
+  EXPECT_EQ(wrongly_refused, 0);
+  EXPECT_GT(refused, 10000);  // and it does refuse
+  EXPECT_FALSE(CompileStringPattern("kali", kContains, false).MayMatch(BytePairSet::Of("Boto3")));
+  EXPECT_TRUE(CompileStringPattern("kali", kContains, false).MayMatch(BytePairSet::Of("x KALI")));
+}
+
 TEST(StringPattern, ScratchIsReusedWithoutGrowing) {
   const StringPattern pattern = CompileStringPattern("logging", kContains, false);
   std::string scratch;
@@ -328,9 +507,10 @@ TEST(StringPattern, ScratchIsReusedWithoutGrowing) {
   EXPECT_FALSE(pattern.Matches("DeleteTrail", scratch));
   EXPECT_EQ(scratch.data(), buffer);
   EXPECT_EQ(scratch.capacity(), capacity);
-  // Lower-case ASCII needs no copy at all: the scratch is left alone.
+  // ASCII, lower-case or not, needs no copy at all: the scratch is left alone.
   scratch = "untouched";
   EXPECT_TRUE(pattern.Matches("stoplogging", scratch));
+  EXPECT_TRUE(pattern.Matches("STOPLOGGING", scratch));
   EXPECT_EQ(scratch, "untouched");
 }
 

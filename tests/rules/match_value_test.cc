@@ -3,12 +3,15 @@
 // networks and the candidates they refuse, numeric comparison, and RFC 3339 time parts.
 #include "rules/match_value.h"
 
+#include <algorithm>
 #include <optional>
+#include <random>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <re2/re2.h>
 #include <simdjson.h>
 
 #include "rules/match_string.h"
@@ -130,6 +133,143 @@ TEST(RegexMatcher, CopiesShareOneCompiledProgram) {
   const RegexMatcher copy = *matcher;
   EXPECT_TRUE(copy.Matches("axxy"));
   EXPECT_FALSE(copy.Matches("axx"));
+}
+
+TEST(RegexMatcher, RequiredLiteralsComeFromRe2sPrefilter) {
+  const struct {
+    std::string_view pattern;
+    RegexOptions options;
+    std::vector<std::string> want;
+  } rows[] = {
+      {".+:assumed-role/aws:.+", kPlain, {":assumed-role/aws:"}},
+      {"AssumeRole.*Web", kPlain, {"assumerole", "web"}},
+      {"ASSUME", kI, {"assume"}},
+      {"abc|abd", kPlain, {}},  // either will do: neither is required
+      {"^A", kPlain, {}},
+      {".+", kPlain, {}},
+      {"(abc)?xyz", kPlain, {"xyz"}},
+  };
+  for (const auto& row : rows) {
+    SCOPED_TRACE(row.pattern);
+    std::string error;
+    const std::optional<RegexMatcher> matcher =
+        RegexMatcher::Compile(row.pattern, row.options, error);
+    ASSERT_TRUE(matcher.has_value()) << error;
+    std::vector<std::string> got = matcher->required_literals();
+    std::sort(got.begin(), got.end());
+    std::vector<std::string> want = row.want;
+    std::sort(want.begin(), want.end());
+    EXPECT_EQ(got, want);
+  }
+}
+
+// The literal check in front of RE2 must never change a verdict: RegexMatcher against RE2 run
+// directly with the same options, over patterns with required literals in both cases, flags,
+// alternations, optional parts and Unicode that case-folds into ASCII (U+212A `K`, U+017F `ſ`),
+// and random texts mixing ASCII, those code points and ill-formed bytes.
+TEST(RegexMatcher, LiteralPrefilterAgreesWithRe2) {
+  const std::vector<std::string> patterns = {".+:assumed-role/aws:.+",
+                                             "role/aws",
+                                             "Role/AWS",
+                                             "kkk",
+                                             "Kx+k",
+                                             "\xE2\x84\xAA"
+                                             "kk",
+                                             "stop",
+                                             "\xC5\xBFtop",
+                                             "st(o|0)p",
+                                             "(?:ab)+cd",
+                                             "^ab.*cd$",
+                                             "a\\d+bc",
+                                             "x\\.y.z",
+                                             "[kK]ey12",
+                                             "é+ab",
+                                             "ab|cd",
+                                             "\\bkey\\b",
+                                             "ke\\Cy",
+                                             "ab\ncd",
+                                             "(?s)ab.cd",
+                                             "ab$",
+                                             "ÉTÉab",
+                                             "(ab)?(cd)?",
+                                             "ab(?:cd)?ef",
+                                             "ab?ab",
+                                             "aBc"};
+  const std::vector<std::string> alphabet = {"a",
+                                             "b",
+                                             "c",
+                                             "d",
+                                             "A",
+                                             "B",
+                                             "C",
+                                             "D",
+                                             "k",
+                                             "K",
+                                             "\xE2\x84\xAA",
+                                             "s",
+                                             "S",
+                                             "\xC5\xBF",
+                                             "t",
+                                             "o",
+                                             "p",
+                                             "T",
+                                             "O",
+                                             "P",
+                                             "e",
+                                             "y",
+                                             "E",
+                                             "Y",
+                                             "é",
+                                             "É",
+                                             "x",
+                                             ".",
+                                             "1",
+                                             "\n",
+                                             ":",
+                                             "\xC3",
+                                             "\x80",
+                                             "role/aws",
+                                             "ROLE/AWS",
+                                             ":assumed-role/aws:",
+                                             "stop",
+                                             "key",
+                                             "abcd"};
+  std::mt19937 random(20240601);
+  std::vector<std::string> texts = {
+      "", "arn:aws:sts::1:assumed-role/aws:ec2/x", "arn:aws:sts::1:ASSUMED-ROLE/AWS:ec2/x",
+      "arn:aws:iam::1:user/x", "\xE2\x84\xAA\xE2\x84\xAA\xE2\x84\xAA"};
+  for (int i = 0; i < 3000; ++i) {
+    std::string text;
+    const size_t length = random() % 10;
+    for (size_t j = 0; j < length; ++j) {
+      text += alphabet[random() % alphabet.size()];
+    }
+    texts.push_back(text);
+  }
+  int disagreements = 0;
+  int prefiltered = 0;
+  for (const std::string& pattern : patterns) {
+    for (const RegexOptions options : {kPlain, kI, kM, kS}) {
+      std::string error;
+      const std::optional<RegexMatcher> matcher = RegexMatcher::Compile(pattern, options, error);
+      ASSERT_TRUE(matcher.has_value()) << pattern << ": " << error;
+      prefiltered += matcher->required_literals().empty() ? 0 : 1;
+      re2::RE2::Options re2_options;
+      re2_options.set_case_sensitive(!options.ignore_case);
+      re2_options.set_dot_nl(options.dot_all);
+      const re2::RE2 reference((options.multiline ? "(?m)" : "") + pattern, re2_options);
+      ASSERT_TRUE(reference.ok()) << pattern;
+      for (const std::string& text : texts) {
+        const bool want = re2::RE2::PartialMatch(text, reference);
+        if (matcher->Matches(text) != want && ++disagreements <= 10) {
+          ADD_FAILURE() << "pattern '" << pattern << "' i " << options.ignore_case << " text '"
+                        << text << "' want " << want;
+        }
+      }
+    }
+  }
+  EXPECT_EQ(disagreements, 0);
+  EXPECT_GT(prefiltered, 40);  // most of these patterns do get a literal check
 }
 
 // ---- cidr ------------------------------------------------------------------------------------
