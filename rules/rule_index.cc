@@ -308,6 +308,17 @@ RuleIndex::RuleIndex(const std::vector<CompiledRule>& rules) : via_(rules.size()
   }
 }
 
+bool RuleIndex::NeedsScan(const event::Event& event) const {
+  for (size_t j = 0; j < scanned_; ++j) {
+    const event::HotField hot = fields_[j].path.hot_field();
+    if (hot == event::HotField::kNone ||
+        event.LookUpHot(hot) == event::Event::HotLookup::kUnknown) {
+      return true;
+    }
+  }
+  return false;
+}
+
 std::vector<std::string_view> RuleIndex::keyed_fields() const {
   std::vector<std::string_view> out;
   for (const KeyedField& field : fields_) {
@@ -327,7 +338,8 @@ void RuleIndex::Candidates(const event::Event& event, std::vector<uint32_t>& out
   std::array<element, kMaxScanned> found;
   std::array<bool, kMaxScanned> have{};
   simdjson::dom::object root;
-  const bool scan = scanned_ > 0 && event.record().get(root) == simdjson::SUCCESS;
+  const bool scan =
+      scanned_ > 0 && NeedsScan(event) && event.record().get(root) == simdjson::SUCCESS;
   if (scan) {
     for (const simdjson::dom::key_value_pair field : root) {
       for (size_t j = 0; j < scanned_; ++j) {
@@ -351,7 +363,15 @@ void RuleIndex::Candidates(const event::Event& event, std::vector<uint32_t>& out
       }
       return false;  // every candidate
     };
-    if (j >= scanned_ || !scan) {
+    const event::HotField hot = field.path.hot_field();
+    const event::Event::HotLookup proven =
+        hot == event::HotField::kNone ? event::Event::HotLookup::kUnknown : event.LookUpHot(hot);
+    if (proven == event::Event::HotLookup::kString) {  // decode proved the walk: one string
+      const bool whole = LowerForLookup(event.hot(hot), field.table.longest_key, lower);
+      lists += field.table.Collect(lower, whole, out);
+    } else if (proven == event::Event::HotLookup::kMissing) {
+      continue;
+    } else if (j >= scanned_ || !scan) {
       ForEachCandidate(event.record(), field.path, collect);
     } else if (have[j]) {
       event::VisitScalarLeaves(found[j], collect);  // the candidates of a reached value (§6)

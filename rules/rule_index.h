@@ -75,6 +75,9 @@ class RuleIndex {
     FieldTable table;
   };
   KeyedField& FieldFor(std::string_view path);
+  // True when some one-key field is not settled by decode (Event::LookUpHot) and must be found
+  // by scanning the record.
+  bool NeedsScan(const event::Event& event) const;
 
   static constexpr size_t kMaxScanned = 16;
   std::vector<KeyedField> fields_;     // eventName, eventSource, other one-key paths, then dotted
