@@ -218,15 +218,18 @@ RuleSetUnderTest LoadSet(std::string label, const std::string& dir, size_t gener
 
 void PrintSets() {
   for (const RuleSetUnderTest& set : sets_) {
-    size_t via[4] = {};
+    using Via = rules::RuleIndex::Via;
+    size_t via[static_cast<size_t>(Via::kUnindexed) + 1] = {};
     for (uint32_t i = 0; i < set.loaded.rules.size(); ++i) {
       ++via[static_cast<size_t>(set.loaded.index.via(i))];
     }
     std::printf(
-        "%-16s %6zu rules (%zu by eventName, %zu by eventSource, %zu unindexed), load+compile "
-        "%.3f s, RSS +%.1f MB, heap in use +%.1f MB, %zu warnings\n",
-        set.label.c_str(), set.loaded.rules.size(), via[1], via[2], via[3], set.load_seconds,
-        set.rss_mb, set.heap_mb, set.warnings);
+        "%-16s %6zu rules (%zu by eventName, %zu by eventSource, %zu by another field, %zu "
+        "unindexed), load+compile %.3f s, RSS +%.1f MB, heap in use +%.1f MB, %zu warnings\n",
+        set.label.c_str(), set.loaded.rules.size(), via[static_cast<size_t>(Via::kEventName)],
+        via[static_cast<size_t>(Via::kEventSource)], via[static_cast<size_t>(Via::kOtherField)],
+        via[static_cast<size_t>(Via::kUnindexed)], set.load_seconds, set.rss_mb, set.heap_mb,
+        set.warnings);
   }
 }
 
