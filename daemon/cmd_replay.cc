@@ -209,6 +209,19 @@ void WriteCounts(Writer& w, const char* key, const std::array<uint64_t, N>& coun
   w.EndObject();
 }
 
+// `"key": {"name": n, ...}` for named counters.
+template <typename Writer>
+void WriteCounters(Writer& w, const char* key,
+                   std::initializer_list<std::pair<const char*, uint64_t>> counters) {
+  w.Key(key);
+  w.StartObject();
+  for (const auto& [name, value] : counters) {
+    w.Key(name);
+    w.Uint64(value);
+  }
+  w.EndObject();
+}
+
 std::string FormatStats(const pipeline::FileListing& listing, const ReplayTotals& totals,
                         const pipeline::DecodeCounts& counts, const rules::LoadedRules& rules,
                         const ReplaySink& sink) {
@@ -243,39 +256,24 @@ std::string FormatStats(const pipeline::FileListing& listing, const ReplayTotals
   WriteCounts(w, "errors", counts.rejected, [](size_t i) {
     return pipeline::RejectReasonName(static_cast<pipeline::RejectReason>(i));
   });
-  w.Key("flags");
-  w.StartObject();
-  w.Key("partial");
-  w.Uint64(counts.partial);
-  w.Key("time_unknown");
-  w.Uint64(counts.time_unknown);
-  w.Key("derived_id");
-  w.Uint64(counts.derived_id);
-  w.Key("content_unknown");
-  w.Uint64(counts.content_unknown);
-  w.Key("insight");
-  w.Uint64(counts.insight);
-  w.EndObject();
+  WriteCounters(w, "flags",
+                {{"partial", counts.partial},
+                 {"time_unknown", counts.time_unknown},
+                 {"derived_id", counts.derived_id},
+                 {"content_unknown", counts.content_unknown},
+                 {"insight", counts.insight}});
   w.Key("rules_loaded");
   w.Uint64(rules.rules.size());
   w.Key("alerts");
   w.Uint64(sink.alert_count());
   const rules::CorrelationStats& correlation = sink.correlation_stats();
-  w.Key("correlation");
-  w.StartObject();
-  w.Key("rules");
-  w.Uint64(rules.correlations.size());
-  w.Key("alerts");
-  w.Uint64(sink.correlation_alert_count());
-  w.Key("events_without_time");
-  w.Uint64(correlation.events_without_time);
-  w.Key("late_events");
-  w.Uint64(correlation.late_events);
-  w.Key("evicted_groups");
-  w.Uint64(correlation.evicted_groups);
-  w.Key("evicted_events");
-  w.Uint64(correlation.evicted_events);
-  w.EndObject();
+  WriteCounters(w, "correlation",
+                {{"rules", rules.correlations.size()},
+                 {"alerts", sink.correlation_alert_count()},
+                 {"events_without_time", correlation.events_without_time},
+                 {"late_events", correlation.late_events},
+                 {"evicted_groups", correlation.evicted_groups},
+                 {"evicted_events", correlation.evicted_events}});
   w.Key("seconds");
   w.Double(totals.seconds);
   w.EndObject();
