@@ -1,6 +1,7 @@
 // rules/compile_rule.cc: SigmaRule → CompiledRule. Values are typed by the modifier plan, string
 // values expanded by their transforms (expand, windash, encoders) and compiled into patterns;
 // regexes and networks are compiled once here, so evaluation only runs them.
+#include <algorithm>
 #include <charconv>
 
 #include "rules/cloudtrail_fields.h"
@@ -49,10 +50,41 @@ class RuleCompiler {
     for (const SigmaValue& value : item.values) {
       ok &= CompileValue(item, value, out);
     }
+    FinishItem(out);
     return ok;
   }
 
  private:
+  // The evaluation shortcuts an item's compiled values allow (CompiledItem's derived fields).
+  static void FinishItem(CompiledItem& item) {
+    constexpr size_t kMinContains = 4;  // below this, pairs cost more than the searches they save
+    constexpr size_t kMinWhole = 4;     // below this, a few compares beat hashing the candidate
+    const bool matcher_kind = item.plan.kind != ModifierPlan::Kind::kExists &&
+                              item.plan.kind != ModifierPlan::Kind::kFieldRef;
+    item.string_or = matcher_kind && !item.plan.all &&
+                     std::all_of(item.values.begin(), item.values.end(), [](const auto& value) {
+                       return value.kind == CompiledValue::Kind::kStrings;
+                     });
+    size_t contains = 0;
+    size_t whole = 0;
+    for (const CompiledValue& value : item.values) {
+      for (const StringPattern& pattern : value.patterns) {
+        contains += pattern.kind() == StringPattern::Kind::kContains && !pattern.cased() ? 1 : 0;
+        whole += pattern.kind() == StringPattern::Kind::kEqual ? 1 : 0;
+      }
+    }
+    item.many_contains = contains >= kMinContains;
+    if (item.string_or && whole >= kMinWhole) {
+      for (const CompiledValue& value : item.values) {
+        for (const StringPattern& pattern : value.patterns) {
+          if (pattern.kind() == StringPattern::Kind::kEqual) {
+            item.whole_texts.emplace(pattern.literal());
+          }
+        }
+      }
+    }
+  }
+
   // Warnings only: a custom or future field is legal, it just never matches today's records.
   void CheckFieldNames(const DetectionItem& item, const ModifierPlan& plan) {
     if (!item.keyword && !IsCloudTrailRecordField(FirstSegment(item.field))) {

@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "pipeline/event/event.h"
@@ -33,6 +34,12 @@ struct CompiledValue {
 };
 
 // One `field|modifiers: values` (or keyword search) of a selection.
+// Hashes text for lookups by std::string_view in sets and maps keyed by std::string.
+struct TextHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+};
+
 struct CompiledItem {
   event::FieldPath path;
   bool keyword = false;
@@ -40,6 +47,13 @@ struct CompiledItem {
   std::vector<CompiledValue> values;  // OR-ed, or AND-ed when plan.all
   event::FieldPath reference;         // fieldref target
   bool exists = false;                // exists value
+  // Derived from the above once compiled (FinishItem in compile_rule.cc):
+  bool string_or = false;      // not `all`, every value a string value: candidates tried once
+  bool many_contains = false;  // enough case-insensitive `contains` patterns for a pair prefilter
+  // For a string_or item with many whole-text patterns (a list of names): their literals
+  // (folded unless cased), answered by one lookup instead of one compare per pattern; the
+  // kEqual patterns are then skipped when the values are tried.
+  std::unordered_set<std::string, TextHash, std::equal_to<>> whole_texts;
 };
 
 struct CompiledSelection {

@@ -186,29 +186,6 @@ bool KeywordMatches(const CompiledValue& value, element record, EvalScratch& scr
   });
 }
 
-// True when every value of the item is a string value (no null, number, regex...).
-bool AllStringValues(const CompiledItem& item) {
-  for (const CompiledValue& value : item.values) {
-    if (value.kind != CompiledValue::Kind::kStrings) {
-      return false;
-    }
-  }
-  return true;
-}
-
-// True when an item has enough case-insensitive `contains` patterns (the ones MayMatch can
-// refuse) that building a candidate's BytePairSet, a few instructions a byte, pays for itself.
-bool ManyPatterns(const CompiledItem& item) {
-  constexpr size_t kMinPatterns = 4;
-  size_t patterns = 0;
-  for (const CompiledValue& value : item.values) {
-    for (const StringPattern& pattern : value.patterns) {
-      patterns += pattern.kind() == StringPattern::Kind::kContains && !pattern.cased() ? 1 : 0;
-    }
-  }
-  return patterns >= kMinPatterns;
-}
-
 // The OR of an item's string values, candidate first: each candidate is read as text and folded
 // once and then tried against every pattern of every value, where trying the values in turn
 // walks the path and folds the same candidate again for each value and pattern (a `contains`
@@ -216,14 +193,23 @@ bool ManyPatterns(const CompiledItem& item) {
 // values and candidates is the same answer in either order.
 bool AnyStringValueMatches(const CompiledItem& item, const HotReach& hot, element record,
                            EvalScratch& scratch) {
-  const bool many = ManyPatterns(item);
+  const bool many = item.many_contains;
+  const bool by_set = !item.whole_texts.empty();
   const BytePairSet none{.ascii = false};  // refuses nothing
   const auto matches_with = [&](std::string_view candidate, const BytePairSet& pairs) {
     const std::optional<std::string_view> text = candidate;
     std::optional<std::string_view> folded;  // only for a pattern the ASCII test cannot decide
+    if (by_set) {  // every whole-text pattern at once: the folded candidate is one of them
+      if (!item.plan.cased) {
+        folded = FoldCase(*text, scratch.lower);
+      }
+      if (item.whole_texts.contains(item.plan.cased ? *text : *folded)) {
+        return true;
+      }
+    }
     for (const CompiledValue& value : item.values) {
       for (const StringPattern& pattern : value.patterns) {
-        if (!pattern.MayMatch(pairs)) {
+        if ((by_set && pattern.kind() == StringPattern::Kind::kEqual) || !pattern.MayMatch(pairs)) {
           continue;
         }
         if (pattern.cased()) {
@@ -312,7 +298,7 @@ bool ItemMatches(const CompiledItem& item, const event::Event& event, element re
     result = (Presence(item, hot, record) != event::FieldPresence::kMissing) == item.exists;
   } else if (item.plan.kind == ModifierPlan::Kind::kFieldRef) {
     result = FieldRefMatches(item, record, scratch);
-  } else if (!item.plan.all && AllStringValues(item)) {
+  } else if (item.string_or) {
     result = AnyStringValueMatches(item, hot, record, scratch);
   } else {
     result = item.plan.all;

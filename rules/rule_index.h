@@ -53,11 +53,7 @@ class RuleIndex {
   std::vector<std::string_view> keyed_fields() const;
 
  private:
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
-  };
-  using Lists = std::unordered_map<std::string, std::vector<uint32_t>, Hash, std::equal_to<>>;
+  using Lists = std::unordered_map<std::string, std::vector<uint32_t>, TextHash, std::equal_to<>>;
   // The rules keyed on one field: by whole text, and by prefix grouped by prefix length.
   struct FieldTable {
     Lists exact;

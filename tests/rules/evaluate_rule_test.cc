@@ -77,6 +77,15 @@ TEST(EvaluateRule, StringValueListIsTheOrOfItsValues) {
       {"userAgent|windash|contains", {"'-x'", "python"}, "100"},
       {"", {"prod-d", "zzz"}, "100"},
       {"", {"'suspend*'", "boto"}, "101"},
+      // four or more whole-text values are answered by one set lookup (CompiledItem::whole_texts)
+      {"eventName",
+       {"CreateUser", "putbucketpolicy", "DeleteTrail", "StopLogging", "'Get?'"},
+       "110"},
+      {"eventName|cased", {"CreateUser", "putbucketpolicy", "DeleteTrail", "Describe"}, "001"},
+      {"userIdentity.arn", {"a", "b", "c", "'ARN:AWS:IAM::1:USER/ärger'"}, "100"},
+      {"requestParameters.count", {"'1'", "'2'", "'3'", "'4624'"}, "100"},
+      {"tags", {"x", "y", "z", "beta", "'*eta'"}, "100"},
+      {"userAgent", {"x", "y", "z", "''"}, "001"},
   };
   std::vector<std::unique_ptr<event::Event>> events;
   std::vector<std::shared_ptr<const event::ParsedJson>> documents;
