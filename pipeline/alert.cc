@@ -27,22 +27,6 @@ void PutOrNull(Writer& w, const char* key, std::string_view value) {
   }
 }
 
-// The `rule` object's fields, from a detection or a correlation rule.
-struct RuleFields {
-  std::string_view id, title, level, author, status, description;
-  const std::vector<std::string>& tags;
-};
-
-RuleFields FieldsOf(const rules::CompiledRule& rule) {
-  return RuleFields{rule.id,     rule.title,       rule.level, rule.author,
-                    rule.status, rule.description, rule.tags};
-}
-
-RuleFields FieldsOf(const rules::CorrelationRule& rule) {
-  return RuleFields{rule.id,     rule.title,       rule.level, rule.author,
-                    rule.status, rule.description, rule.tags};
-}
-
 std::string Summary(std::string_view title, const event::Event* event, std::string_view account) {
   std::string summary(title);
   const std::string_view actor = event == nullptr ? std::string_view{}
@@ -67,7 +51,7 @@ std::string Summary(std::string_view title, const event::Event* event, std::stri
   return summary;
 }
 
-void PutRule(Writer& w, const RuleFields& rule) {
+void PutRule(Writer& w, const rules::RuleMetadata& rule) {
   w.Key("rule");
   w.StartObject();
   Put(w, "id", rule.id);
@@ -255,7 +239,7 @@ std::string FormatAlert(const rules::CompiledRule& rule, const event::Event& eve
   Put(w, "alert_id", AlertId(rule.id, key));
   Put(w, "time", now);
   Put(w, "summary", Summary(rule.title, &event, event.recipient_account_id()));
-  PutRule(w, FieldsOf(rule));
+  PutRule(w, rule);
   PutEvent(w, event);
   w.Key("correlation");
   w.Null();
@@ -281,7 +265,7 @@ std::string FormatCorrelationAlert(const rules::CorrelationAlert& alert,
   Put(w, "alert_id", AlertId(alert.rule->id, key));
   Put(w, "time", now);
   Put(w, "summary", Summary(alert.rule->title, have_event ? completing : nullptr, alert.account));
-  PutRule(w, FieldsOf(*alert.rule));
+  PutRule(w, *alert.rule);
   if (have_event) {
     PutEvent(w, *completing);
   } else {

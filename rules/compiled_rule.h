@@ -61,16 +61,7 @@ struct CompiledSelection {
   std::vector<std::vector<CompiledItem>> alternatives;  // OR of ANDs
 };
 
-struct CompiledRule {
-  std::string file;
-  std::string id;
-  std::string name;
-  std::string title;
-  std::string level;
-  std::string status;
-  std::string author;
-  std::string description;
-  std::vector<std::string> tags;
+struct CompiledRule : RuleMetadata {
   Logsource logsource;
   bool applies = false;  // logsource is CloudTrail (§3)
   // False when every correlation referencing the rule has `generate: false` (§13): its matches

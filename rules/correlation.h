@@ -31,16 +31,7 @@ struct GroupByField {
   std::vector<event::FieldPath> paths;  // one per entry of CorrelationRule::rules
 };
 
-struct CorrelationRule {
-  std::string file;
-  std::string id;
-  std::string name;
-  std::string title;
-  std::string level;
-  std::string status;
-  std::string author;
-  std::string description;
-  std::vector<std::string> tags;
+struct CorrelationRule : RuleMetadata {
   CorrelationType type = CorrelationType::kEventCount;
   std::vector<uint32_t> rules;  // referenced detection rules, indices into LoadedRules::rules,
                                 // in the order listed (temporal_ordered uses it)

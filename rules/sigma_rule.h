@@ -97,6 +97,20 @@ struct SigmaRule {
   YAML::Node tests;  // the optional inline `tests:` section (§15), validated by `rules test`
 };
 
+// What every loaded rule shows in its alerts (DETECTIONS.md §5.1 `rule`), detection and
+// correlation alike.
+struct RuleMetadata {
+  std::string file;
+  std::string id;
+  std::string name;
+  std::string title;
+  std::string level;
+  std::string status;
+  std::string author;
+  std::string description;
+  std::vector<std::string> tags;
+};
+
 enum class DocumentKind { kDetection, kCorrelation, kFilter };
 
 // The rules a filter document applies to (§12): every rule, or those named by id or name.
