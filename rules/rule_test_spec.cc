@@ -9,6 +9,7 @@
 #include <sstream>
 #include <string_view>
 
+#include "rules/sigma_parser.h"
 #include "rules/yaml_value.h"
 
 namespace trailhound::rules {
@@ -291,26 +292,6 @@ class TestReader {
   Diagnostics& diagnostics_;
 };
 
-// A duplicate key anywhere in a test file is an error, never "last one wins" (§1).
-void CheckDuplicateKeys(const YAML::Node& node, const std::string& file, Diagnostics& diagnostics) {
-  if (node.IsMap()) {
-    std::vector<std::string> seen;
-    for (const auto& pair : node) {
-      const std::string& key = pair.first.Scalar();
-      if (std::find(seen.begin(), seen.end(), key) != seen.end()) {
-        diagnostics.Error(LocationOf(pair.first, file), "duplicate-key",
-                          "key " + Quote(key) + " appears twice in this mapping; merge the two");
-      }
-      seen.push_back(key);
-      CheckDuplicateKeys(pair.second, file, diagnostics);
-    }
-  } else if (node.IsSequence()) {
-    for (const YAML::Node& element : node) {
-      CheckDuplicateKeys(element, file, diagnostics);
-    }
-  }
-}
-
 }  // namespace
 
 std::string YamlToJson(const YAML::Node& node) {
@@ -337,40 +318,43 @@ std::vector<RuleTestSpec> ReadRuleTests(const YAML::Node& tests, const TestSourc
 }
 
 std::optional<TestFile> LoadTestFile(const std::string& file, Diagnostics& diagnostics) {
-  std::vector<YAML::Node> documents;
-  try {
-    documents = YAML::LoadAllFromFile(file);
-  } catch (const YAML::BadFile&) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
     diagnostics.Error(SourceLocation{file, 0, 0}, kTestFormat, "cannot read the test file");
     return std::nullopt;
-  } catch (const YAML::Exception& error) {
-    diagnostics.Error(SourceLocation::FromYaml(file, error.mark.line, error.mark.column),
-                      "yaml-syntax", error.msg);
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  const size_t before_yaml = diagnostics.size();
+  const std::vector<YamlDocument> documents = ReadYamlDocuments(text.str(), file, diagnostics);
+  if (diagnostics.size() != before_yaml) {
     return std::nullopt;
   }
-  if (documents.size() != 1 || !documents[0].IsMap()) {
+  if (documents.size() != 1 || !documents[0].node.IsMap()) {
     diagnostics.Error(SourceLocation{file, 1, 1}, kTestFormat,
                       "a test file is one YAML map with 'tests' (and 'rule' when the rule file "
                       "holds several rules)");
     return std::nullopt;
   }
-  const YAML::Node& root = documents[0];
+  const YAML::Node& root = documents[0].node;
+  const int offset = documents[0].first_line;
   const size_t first = diagnostics.size();
-  CheckDuplicateKeys(root, file, diagnostics);
+  CheckDuplicateKeys(root, file, offset, diagnostics);
   for (const auto& pair : root) {
     const std::string& key = pair.first.Scalar();
     if (key != "rule" && key != "tests") {
-      diagnostics.Error(LocationOf(pair.first, file), kTestFormat,
+      diagnostics.Error(LocationOf(pair.first, file, offset), kTestFormat,
                         "unknown key " + Quote(key) + " in a test file; it has 'rule' and 'tests'");
     }
   }
-  TestFile test_file{file, root["rule"], root["tests"]};
+  TestFile test_file{file, offset, root["rule"], root["tests"]};
   if (test_file.rule && (!test_file.rule.IsScalar() || test_file.rule.Scalar().empty())) {
-    diagnostics.Error(LocationOf(test_file.rule, file), kTestFormat,
+    diagnostics.Error(LocationOf(test_file.rule, file, offset), kTestFormat,
                       "'rule' must be the id (or name) of a rule in the rule file");
   }
   if (!test_file.tests) {
-    diagnostics.Error(LocationOf(root, file), kTestFormat, "the test file has no 'tests'; add it");
+    diagnostics.Error(LocationOf(root, file, offset), kTestFormat,
+                      "the test file has no 'tests'; add it");
   }
   if (diagnostics.size() != first) {
     return std::nullopt;

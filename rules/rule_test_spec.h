@@ -40,12 +40,13 @@ struct TestSource {
 std::vector<RuleTestSpec> ReadRuleTests(const YAML::Node& tests, const TestSource& source,
                                         bool correlation, Diagnostics& diagnostics);
 
-// A sibling `NAME.tests.yml`, loaded and checked at the top level (one document, a map of
-// `rule` and `tests`, no duplicate keys). nullopt after a `test-format` (or `yaml-syntax`)
-// diagnostic when it is unusable.
+// A sibling `NAME.tests.yml`, read as rule files are (ReadYamlDocuments) and checked at the top
+// level (one document, a map of `rule` and `tests`, no duplicate keys). nullopt after a
+// `test-format` (or `yaml-syntax`) diagnostic when it is unusable.
 struct TestFile {
   std::string file;
-  YAML::Node rule;  // the `rule:` scalar; undefined when absent
+  int line_offset = 0;  // lines of the file before its document (a leading `---`)
+  YAML::Node rule;      // the `rule:` scalar; undefined when absent
   YAML::Node tests;
 };
 std::optional<TestFile> LoadTestFile(const std::string& file, Diagnostics& diagnostics);

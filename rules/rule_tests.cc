@@ -276,7 +276,7 @@ const SigmaDocument* TargetOf(const TestFile& test_file,
       }
     }
   }
-  runner.AddFormatError(LocationOf(test_file.rule, test_file.file),
+  runner.AddFormatError(LocationOf(test_file.rule, test_file.file, test_file.line_offset),
                         "no rule with id or name " + Quote(wanted) + " in " +
                             Quote(fs::path(rule_file).filename().string()));
   return nullptr;
@@ -326,7 +326,8 @@ RuleTestReport RunRuleTests(const std::vector<std::string>& paths, const RuleTes
       continue;  // the rule file did not parse; already counted
     }
     if (const SigmaDocument* target = TargetOf(*loaded_file, documents, rule_file, runner)) {
-      runner.RunDocumentTests(*target, rule_file, loaded_file->tests, TestSource{test_file, 0});
+      runner.RunDocumentTests(*target, rule_file, loaded_file->tests,
+                              TestSource{test_file, loaded_file->line_offset});
     }
   }
   return report;

@@ -241,6 +241,32 @@ std::string_view TitleForDiagnostics(const std::string& title) {
   return std::string_view(title).substr(0, end);
 }
 
+void CheckKeysUnique(const YAML::Node& node, const std::string& file, int line_offset,
+                     Diagnostics& diagnostics, int depth) {
+  if (depth > kMaxFlowNesting) {
+    return;  // FlowNestingTooDeep bounds flow nesting; block nesting this deep is absurd
+  }
+  if (node.IsMap()) {
+    // A set, not a list: a mapping may have hundreds of thousands of keys. The views point
+    // into the document's nodes, which outlive this call.
+    std::unordered_set<std::string_view> seen;
+    for (const auto& pair : node) {
+      if (pair.first.IsScalar()) {
+        const std::string& key = pair.first.Scalar();
+        if (!seen.insert(key).second) {
+          diagnostics.Error(LocationOf(pair.first, file, line_offset), "duplicate-key",
+                            "key '" + key + "' appears twice in this mapping; merge the two");
+        }
+      }
+      CheckKeysUnique(pair.second, file, line_offset, diagnostics, depth + 1);
+    }
+  } else if (node.IsSequence()) {
+    for (const auto& item : node) {
+      CheckKeysUnique(item, file, line_offset, diagnostics, depth + 1);
+    }
+  }
+}
+
 class DocumentParser {
  public:
   DocumentParser(const std::string& file, Diagnostics& diagnostics)
@@ -253,7 +279,7 @@ class DocumentParser {
     document.node.reset(node);
     document.location = Where(node, file_);
     const size_t first_diagnostic = diagnostics_.size();
-    CheckDuplicateKeys(node, 0);
+    CheckDuplicateKeys(node, file_, line_offset_, diagnostics_);
     if (node["action"]) {
       diagnostics_.Error(Where(node["action"], file_), "collection-action",
                          "'action' collection documents (global/reset/repeat) are not supported; "
@@ -283,31 +309,6 @@ class DocumentParser {
       }
     }
     return false;
-  }
-
-  void CheckDuplicateKeys(const YAML::Node& node, int depth) {
-    if (depth > kMaxFlowNesting) {
-      return;  // FlowNestingTooDeep bounds flow nesting; block nesting this deep is absurd
-    }
-    if (node.IsMap()) {
-      // A set, not a list: a mapping may have hundreds of thousands of keys. The views point
-      // into the document's nodes, which outlive this call.
-      std::unordered_set<std::string_view> seen;
-      for (const auto& pair : node) {
-        if (pair.first.IsScalar()) {
-          const std::string& key = pair.first.Scalar();
-          if (!seen.insert(key).second) {
-            diagnostics_.Error(Where(pair.first, file_), "duplicate-key",
-                               "key '" + key + "' appears twice in this mapping; merge the two");
-          }
-        }
-        CheckDuplicateKeys(pair.second, depth + 1);
-      }
-    } else if (node.IsSequence()) {
-      for (const auto& item : node) {
-        CheckDuplicateKeys(item, depth + 1);
-      }
-    }
   }
 
   // A required or optional string-valued key; empty when absent.
@@ -773,8 +774,13 @@ std::vector<std::string> ListRuleFiles(const std::vector<std::string>& paths,
   return files;
 }
 
-std::vector<SigmaDocument> ParseRuleText(std::string_view text, const std::string& file,
-                                         Diagnostics& diagnostics) {
+void CheckDuplicateKeys(const YAML::Node& node, const std::string& file, int line_offset,
+                        Diagnostics& diagnostics) {
+  CheckKeysUnique(node, file, line_offset, diagnostics, 0);
+}
+
+std::vector<YamlDocument> ReadYamlDocuments(std::string_view text, const std::string& file,
+                                            Diagnostics& diagnostics) {
   if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") {
     text.remove_prefix(3);  // a UTF-8 byte-order mark is ignored (§1)
   }
@@ -783,8 +789,7 @@ std::vector<SigmaDocument> ParseRuleText(std::string_view text, const std::strin
                       "brackets nest deeper than " + std::to_string(kMaxFlowNesting) + " levels");
     return {};
   }
-  std::vector<SigmaDocument> documents;
-  DocumentParser parser(file, diagnostics);
+  std::vector<YamlDocument> documents;
   for (const DocumentText& chunk : SplitDocuments(text)) {
     YAML::Node node;
     try {
@@ -803,19 +808,29 @@ std::vector<SigmaDocument> ParseRuleText(std::string_view text, const std::strin
     if (node.IsNull()) {
       continue;  // an empty document between separators
     }
-    if (!node.IsMap()) {
-      diagnostics.Error(LocationOf(node, file, chunk.first_line), "yaml-syntax",
-                        "a Sigma document must be a mapping of keys");
-      continue;
-    }
     if (!CheckDocumentShape(node, chunk.text, file, chunk.first_line, diagnostics)) {
       continue;
     }
+    documents.push_back(YamlDocument{node, chunk.first_line});
+  }
+  return documents;
+}
+
+std::vector<SigmaDocument> ParseRuleText(std::string_view text, const std::string& file,
+                                         Diagnostics& diagnostics) {
+  std::vector<SigmaDocument> documents;
+  DocumentParser parser(file, diagnostics);
+  for (const YamlDocument& yaml : ReadYamlDocuments(text, file, diagnostics)) {
+    if (!yaml.node.IsMap()) {
+      diagnostics.Error(LocationOf(yaml.node, file, yaml.first_line), "yaml-syntax",
+                        "a Sigma document must be a mapping of keys");
+      continue;
+    }
     try {
-      documents.push_back(parser.Parse(node, chunk.first_line));
+      documents.push_back(parser.Parse(yaml.node, yaml.first_line));
     } catch (const YAML::Exception& error) {
       diagnostics.Error(
-          SourceLocation::FromYaml(file, error.mark.line + chunk.first_line, error.mark.column),
+          SourceLocation::FromYaml(file, error.mark.line + yaml.first_line, error.mark.column),
           "yaml-syntax", error.msg);
     }
   }

@@ -189,6 +189,19 @@ detection:
   EXPECT_EQ(report.failed, 5u);
 }
 
+// Test files are read as rule files are (ReadYamlDocuments): a stray comma is a located
+// yaml-syntax error (yaml-cpp 0.7's LoadAll loops forever on it), and lines after a leading
+// `---` are counted from the top of the file.
+TEST_F(RuleTestsTest, SiblingFilesAreReadLikeRuleFiles) {
+  Write("c.yml", kStopLogging);
+  Write("c.tests.yml", "tests: [a,, b]\n");
+  Write("d.yml", StopLogging('8'));
+  Write("d.tests.yml", "---\nrule: nope\ntests: []\n");
+  EXPECT_THAT(Lines(Run()),
+              ElementsAre(HasSubstr("c.tests.yml:1:11 yaml-syntax stray ','"),
+                          "d.tests.yml:2:7 test-format no rule with id or name 'nope' in 'd.yml'"));
+}
+
 TEST_F(RuleTestsTest, UnknownRuleInSiblingFile) {
   Write("c.yml", kStopLogging);
   Write("c.tests.yml", "rule: nope\ntests: []\n");
