@@ -11,18 +11,6 @@ namespace trailhound::rules {
 namespace {
 
 using simdjson::dom::element;
-using simdjson::dom::element_type;
-
-// Calls visit(candidate) for each candidate of `path`; stops when visit returns true.
-template <typename Visit>
-bool AnyCandidate(element record, const event::FieldPath& path, Visit&& visit) {
-  return event::VisitValues(record, path, [&visit](element value) {
-    if (value.type() == element_type::OBJECT) {
-      return event::VisitScalarLeaves(value, visit);
-    }
-    return !value.is_null() && visit(value);
-  });
-}
 
 CompareOp CompareOpOf(Modifier modifier) {
   switch (modifier) {
@@ -149,7 +137,7 @@ bool AnyItemCandidate(const CompiledItem& item, const HotReach& hot, element rec
     case event::Event::HotLookup::kUnknown:
       break;
   }
-  return AnyCandidate(record, item.path, visit);
+  return event::VisitCandidates(record, item.path, visit);
 }
 
 event::FieldPresence Presence(const CompiledItem& item, const HotReach& hot, element record) {
@@ -253,7 +241,7 @@ bool AnyStringValueMatches(const CompiledItem& item, const HotReach& hot, elemen
 }
 
 bool FieldRefMatches(const CompiledItem& item, element record, EvalScratch& scratch) {
-  return AnyCandidate(record, item.path, [&](element mine) {
+  return event::VisitCandidates(record, item.path, [&](element mine) {
     const std::optional<std::string_view> a = CandidateText(mine, scratch.text);
     if (!a.has_value()) {
       return false;
@@ -264,7 +252,7 @@ bool FieldRefMatches(const CompiledItem& item, element record, EvalScratch& scra
       AppendLowerCase(left, scratch.lower);
       left = scratch.lower;
     }
-    return AnyCandidate(record, item.reference, [&](element theirs) {
+    return event::VisitCandidates(record, item.reference, [&](element theirs) {
       const std::optional<std::string_view> b = CandidateText(theirs, scratch.other_text);
       if (!b.has_value()) {
         return false;

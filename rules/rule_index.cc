@@ -188,18 +188,6 @@ std::vector<std::string_view> FieldsOf(const CompiledRule& rule) {
   return fields;
 }
 
-// Calls visit(scalar) for each candidate of `path`, exactly as evaluation reads them
-// (evaluate_rule.cc: the non-null scalars reached, and the scalar leaves of objects reached).
-template <typename Visit>
-void ForEachCandidate(element record, const event::FieldPath& path, Visit& visit) {
-  event::VisitValues(record, path, [&](element value) {
-    if (value.type() == simdjson::dom::element_type::OBJECT) {
-      return event::VisitScalarLeaves(value, visit);
-    }
-    return !value.is_null() && visit(value);
-  });
-}
-
 }  // namespace
 
 FieldKeys AnalyzeRuleKeys(const CompiledRule& rule, std::string_view field) {
@@ -372,7 +360,7 @@ void RuleIndex::Candidates(const event::Event& event, std::vector<uint32_t>& out
     } else if (proven == event::Event::HotLookup::kMissing) {
       continue;
     } else if (j >= scanned_ || !scan) {
-      ForEachCandidate(event.record(), field.path, collect);
+      event::VisitCandidates(event.record(), field.path, collect);
     } else if (have[j]) {
       event::VisitScalarLeaves(found[j], collect);  // the candidates of a reached value (§6)
     }

@@ -148,6 +148,19 @@ bool VisitScalarLeaves(simdjson::dom::element node, Visit&& visit) {
   return internal::Leaves(node, visit);
 }
 
+// Calls visit(candidate) for each candidate of `path` (SIGMA.md §6-§7): the non-null scalars of
+// its value set and the scalar leaves of each object in it; what a rule value is compared with.
+// A visitor returns true to stop; the function returns true when it was stopped.
+template <typename Visit>
+bool VisitCandidates(simdjson::dom::element root, const FieldPath& path, Visit&& visit) {
+  return VisitValues(root, path, [&visit](simdjson::dom::element value) {
+    if (value.type() == simdjson::dom::element_type::OBJECT) {
+      return VisitScalarLeaves(value, visit);
+    }
+    return !value.is_null() && visit(value);
+  });
+}
+
 FieldPresence ClassifyField(simdjson::dom::element root, const FieldPath& path);
 
 }  // namespace trailhound::event
