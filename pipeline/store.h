@@ -1,0 +1,155 @@
+// pipeline/store.h: the daemon's durable state in one embedded RocksDB (AT-LEAST-ONCE.md §6, §7):
+// stored events, the alert outbox with one queue per sink, dedup records of alert ids, dead
+// letters waiting for their topic, and each partition's next offset. Everything one consumed
+// batch changes is one WriteBatch, so a crash leaves all of it or none of it.
+//
+// Threads: one writer builds and writes batches; each sink worker reads and acknowledges its own
+// queue; NextOffset, QueueDepth and the size accessors may be called from any thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+#include <vector>
+
+#include "pipeline/base/result.h"
+#include "pipeline/base/status.h"
+
+namespace rocksdb {
+class DB;
+class ColumnFamilyHandle;
+class WriteBatch;
+}  // namespace rocksdb
+
+namespace trailhound::pipeline {
+
+enum class Durability {
+  kPower,    // every batch is fdatasync'ed: survives power loss (the default)
+  kProcess,  // write(2) only: survives kill -9, not power loss
+};
+
+struct StoreOptions {
+  std::string dir;  // created when missing
+  Durability durability = Durability::kPower;
+  // Events older than this in *event time* are deleted by ApplyRetention.
+  int64_t retention_ns = int64_t{30} * 86400 * 1'000'000'000;
+  // Dedup records are kept this long after the alert's event time; must exceed the source
+  // retention plus the longest replay, so a late redelivery is still recognised.
+  int64_t dedup_retention_ns = int64_t{45} * 86400 * 1'000'000'000;
+  // Names of the sinks alerts are queued for, in configuration order. A sink missing from this
+  // list keeps its old queue on disk but receives nothing new.
+  std::vector<std::string> sinks;
+  uint64_t max_total_wal_bytes = uint64_t{256} << 20;
+};
+
+// A record that could not be decoded, kept until the dead-letter worker has handed it on.
+struct DeadLetterRecord {
+  std::string reason;  // RejectReasonName
+  std::string error;
+  std::string source_topic;
+  int32_t source_partition = -1;
+  int64_t source_offset = -1;
+  int64_t source_timestamp_ms = -1;
+  std::string raw;  // original bytes (already cut to the configured maximum)
+  bool truncated = false;
+};
+
+struct OutboxEntry {
+  uint64_t seq = 0;
+  std::string alert_id;
+  std::string body;  // the alert JSON, no newline
+};
+
+struct DeadLetterEntry {
+  uint64_t seq = 0;
+  DeadLetterRecord record;
+};
+
+class Store;
+
+// Everything one consumed batch changes; written by Store::Write. Built by the writer thread.
+class StoreBatch {
+ public:
+  ~StoreBatch();
+  StoreBatch(StoreBatch&&) noexcept;
+  StoreBatch& operator=(StoreBatch&&) noexcept;
+
+  // Keyed by event time and eventID, so storing the same record again overwrites it.
+  void PutEvent(int64_t event_time_ns, std::string_view event_id, std::string_view raw_json);
+  // Queues the alert for every configured sink unless its id is already known, in the dedup
+  // records or earlier in this batch. True when it was added.
+  base::Result<bool> AddAlert(std::string_view alert_id, std::string_view body,
+                              int64_t event_time_ns);
+  void AddDeadLetter(const DeadLetterRecord& record);
+  void SetNextOffset(std::string_view topic, int32_t partition, int64_t next_offset);
+
+  size_t events() const { return events_; }
+  size_t alerts() const { return alerts_; }
+  size_t dead_letters() const { return dead_letters_; }
+  size_t duplicate_alerts() const { return duplicate_alerts_; }
+  bool empty() const;
+
+ private:
+  friend class Store;
+  explicit StoreBatch(Store& store);
+
+  Store* store_;
+  std::unique_ptr<rocksdb::WriteBatch> batch_;
+  std::unordered_set<std::string> alert_ids_;
+  size_t events_ = 0;
+  size_t alerts_ = 0;
+  size_t dead_letters_ = 0;
+  size_t duplicate_alerts_ = 0;
+};
+
+class Store {
+ public:
+  static base::Result<std::unique_ptr<Store>> Open(const StoreOptions& options);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  StoreBatch NewBatch();
+  // One atomic write (synced in kPower). Busy/TryAgain/NoSpace come back as kUnavailable so the
+  // caller can retry the same batch; anything else is kInternal.
+  base::Status Write(StoreBatch& batch);
+  // Syncs the WAL (shutdown, after kProcess batches).
+  base::Status Sync();
+
+  // The next offset this store has applied for a partition, if any (AT-LEAST-ONCE.md §2).
+  std::optional<int64_t> NextOffset(std::string_view topic, int32_t partition) const;
+
+  // Up to `max` queued alerts of `sink` with seq > after_seq, in seq order.
+  base::Status ReadQueue(std::string_view sink, uint64_t after_seq, size_t max,
+                         std::vector<OutboxEntry>& out) const;
+  // The sink has confirmed these entries: their queue keys go, in one write.
+  base::Status Acknowledge(std::string_view sink, const std::vector<uint64_t>& seqs);
+  // Entries still queued for a sink.
+  uint64_t QueueDepth(std::string_view sink) const;
+
+  base::Status ReadDeadLetters(uint64_t after_seq, size_t max,
+                               std::vector<DeadLetterEntry>& out) const;
+  base::Status AcknowledgeDeadLetters(const std::vector<uint64_t>& seqs);
+  uint64_t DeadLetterDepth() const;
+
+  // Drops events older than now - retention (by event time, one DeleteRange per whole day) and
+  // outbox bodies no sink still needs. Dedup records expire in compaction.
+  base::Status ApplyRetention(int64_t now_ns);
+
+  // Bytes on disk (SST files plus WAL), for metrics.
+  uint64_t DiskBytes() const;
+  const StoreOptions& options() const { return options_; }
+
+ private:
+  friend class StoreBatch;
+  struct Impl;
+  explicit Store(const StoreOptions& options);
+
+  StoreOptions options_;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace trailhound::pipeline
