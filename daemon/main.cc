@@ -2,6 +2,7 @@
 // subcommand; nothing else lives here.
 #include <CLI/CLI.hpp>
 
+#include "daemon/cmd_config.h"
 #include "daemon/cmd_dev_broker.h"
 #include "daemon/cmd_replay.h"
 #include "daemon/cmd_rules.h"
@@ -17,6 +18,8 @@ int main(int argc, char** argv) {
       trailhound::daemon::AddRulesCommand(app, lint_options, test_options);
   trailhound::daemon::DevBrokerOptions dev_broker_options;
   CLI::App* dev_broker = trailhound::daemon::AddDevBrokerCommand(app, dev_broker_options);
+  trailhound::daemon::ConfigCheckOptions config_check_options;
+  CLI::App* config_check = trailhound::daemon::AddConfigCommand(app, config_check_options);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -34,6 +37,9 @@ int main(int argc, char** argv) {
   }
   if (dev_broker->parsed()) {
     return trailhound::daemon::RunDevBroker(dev_broker_options);
+  }
+  if (config_check->parsed()) {
+    return trailhound::daemon::RunConfigCheck(config_check_options);
   }
   return 2;
 }
