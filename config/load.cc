@@ -168,7 +168,8 @@ void CheckAcrossSections(NodeReader& r, const YAML::Node& root, Config& config) 
     CheckCreatable(r, LocationOfKey(r, dead_letter ? *dead_letter : root, "file"),
                    "dead_letter.file", config.dead_letter.file, false);
   }
-  if (config.sinks.empty()) {
+  const std::optional<YAML::Node> sinks = NodeReader::Find(root, "sinks");
+  if (!sinks || sinks->IsNull() || (sinks->IsSequence() && sinks->size() == 0)) {
     r.diagnostics().Warning(LocationOfKey(r, root, "sinks"), "no-sinks",
                             "no sinks: alerts would only wait in the outbox; add one, e.g. "
                             "`sinks: [{type: stdout}]`");

@@ -112,6 +112,20 @@ void CheckKeysUnique(const YAML::Node& node, const std::string& file,
   }
 }
 
+// A syntax error found only at the end of the text: say what was left open.
+std::string AtEndMessage(const std::string& message) {
+  if (message == YAML::ErrorMsg::DOC_IN_SCALAR) {
+    return "a quoted string (' or \") is never closed";
+  }
+  if (message == YAML::ErrorMsg::END_OF_SEQ_FLOW) {
+    return "a '[' is never closed with ']'";
+  }
+  if (message == YAML::ErrorMsg::END_OF_MAP_FLOW) {
+    return "a '{' is never closed with '}'";
+  }
+  return message + " (at the end of the file)";
+}
+
 std::optional<YAML::Node> LoadOne(std::string_view text, const std::string& file,
                                   ConfigDiagnostics& diagnostics) {
   std::string document(text);
@@ -129,7 +143,7 @@ std::optional<YAML::Node> LoadOne(std::string_view text, const std::string& file
       diagnostics.Error(ConfigLocation{file, 0, 0}, "yaml-syntax", error.msg);
     } else if (static_cast<size_t>(error.mark.pos) >= content_size) {
       diagnostics.Error(ConfigLocation{file, error.mark.line, 0}, "yaml-syntax",
-                        "a quoted string (' or \") is never closed");
+                        AtEndMessage(error.msg));
     } else if (dynamic_cast<const YAML::DeepRecursion*>(&error) != nullptr) {
       diagnostics.Error(ConfigLocation{file, error.mark.line + 1, error.mark.column + 1},
                         "yaml-syntax", "the YAML nests too deeply; flatten it");
