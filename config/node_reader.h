@@ -17,21 +17,15 @@
 #include <yaml-cpp/yaml.h>
 
 #include "config/diagnostics.h"
+#include "config/units.h"
 
 namespace trailhound::config {
-
-// The unit of an integer field; a string value may carry any unit of the same kind.
-enum class Unit { kCount, kBytes, kMilliseconds, kSeconds, kDays };
 
 // `text` in single quotes, cut past 100 bytes: `'brokres'`.
 std::string Quote(std::string_view text);
 
 // The candidate within two edits of `key` (and closer than its length), or empty.
 std::string_view ClosestKey(std::string_view key, std::initializer_list<std::string_view> keys);
-
-// Parses `text` as an integer in `unit` (`5000`, `4MiB`, `30s`, `45d`); nullopt when it is not
-// one, or is not a whole number of `unit`, or overflows.
-std::optional<int64_t> ParseWithUnit(std::string_view text, Unit unit);
 
 // A scalar read as a string: the node it came from and whether a secret reference made it.
 struct StringRead {

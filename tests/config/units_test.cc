@@ -1,7 +1,9 @@
-// tests/config/node_reader_test.cc: sizes and durations with units, and key suggestions.
-#include "config/node_reader.h"
+// tests/config/units_test.cc: sizes and durations with units, and key suggestions.
+#include "config/units.h"
 
 #include <gtest/gtest.h>
+
+#include "config/node_reader.h"
 
 namespace trailhound::config {
 namespace {
