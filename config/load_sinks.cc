@@ -1,6 +1,7 @@
 // config/load_sinks.cc: the `sinks` list, and the host:port and path checks the sections share.
 #include <algorithm>
 #include <filesystem>
+#include <unordered_set>
 
 #include "config/load_internal.h"
 
@@ -106,15 +107,14 @@ void ReadSinks(NodeReader& r, const YAML::Node& node, Config& config) {
                           "sinks must be a list (`- type: stdout`), got a mapping or text");
     return;
   }
+  std::unordered_set<std::string> names;
   for (size_t i = 0; i < node.size(); ++i) {
     const std::string section = "sinks[" + std::to_string(i) + "]";
     Sink sink;
     if (!ReadSink(r, node[i], section, config, sink)) {
       continue;
     }
-    const auto same_name = std::find_if(config.sinks.begin(), config.sinks.end(),
-                                        [&sink](const Sink& s) { return s.name == sink.name; });
-    if (same_name != config.sinks.end()) {
+    if (!names.insert(sink.name).second) {
       const std::optional<YAML::Node> name = NodeReader::Find(node[i], "name");
       r.diagnostics().Error(r.At(name ? *name : node[i]), "duplicate-sink-name",
                             section + ": another sink is named " + Quote(sink.name) +

@@ -71,7 +71,8 @@ class NodeBudget {
   explicit NodeBudget(size_t limit) : limit_(limit) {}
 
   bool Within(const YAML::Node& node, int depth) {
-    if (++count_ > limit_ || depth > kMaxNesting) {
+    too_deep_ = too_deep_ || depth > kMaxNesting;
+    if (++count_ > limit_ || too_deep_) {
       return false;
     }
     for (auto it = node.begin(); (node.IsMap() || node.IsSequence()) && it != node.end(); ++it) {
@@ -84,10 +85,13 @@ class NodeBudget {
     }
     return true;
   }
+  // Whether Within failed on depth (deep nesting or an alias cycle) rather than on size.
+  bool too_deep() const { return too_deep_; }
 
  private:
   const size_t limit_;
   size_t count_ = 0;
+  bool too_deep_ = false;
 };
 
 void CheckKeysUnique(const YAML::Node& node, const std::string& file,
@@ -189,8 +193,11 @@ std::optional<YAML::Node> ReadConfigYaml(std::string_view text, const std::strin
     NodeBudget budget(2 * text.size() + 1024);
     if (!budget.Within(*root, 0)) {
       diagnostics.Error(LocationOf(*root, file), "yaml-syntax",
-                        "aliases (*name) repeat so much of the document, nest so deeply or refer "
-                        "to themselves that it cannot be read; write the values out");
+                        budget.too_deep()
+                            ? "the YAML nests deeper than " + std::to_string(kMaxNesting) +
+                                  " levels, or an alias (*name) refers to itself; flatten it"
+                            : std::string("aliases (*name) repeat so much of the document that "
+                                          "it cannot be read; write the values out"));
       return std::nullopt;
     }
     // Reported, but the document is still returned so the rest of it gets checked too.

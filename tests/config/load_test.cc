@@ -146,7 +146,7 @@ TEST(LoadConfig, EachProblemIsReportedAtItsNode) {
        {"2:0: error[yaml-syntax]"},
        "never closed"},
       {"second document", "sinks: []\n---\nsinks: []\n", {"2:1: error[yaml-syntax]"}},
-      {"alias cycle", "a: &a [*a]\n", {"1:1: error[yaml-syntax]"}},
+      {"alias cycle", "a: &a [*a]\n", {"1:1: error[yaml-syntax]"}, "refers to itself"},
       {"bad secret reference",
        "sinks: [{type: stdout}]\nmetrics: {listen: '${vault:x}'}\n",
        {"2:19: error[bad-secret-ref]"}},
@@ -257,6 +257,18 @@ TEST(LoadConfig, AliasBombIsRefusedQuickly) {
   ConfigDiagnostics diagnostics;
   EXPECT_FALSE(LoadConfigText(yaml, "/tmp/t.yml", diagnostics).has_value());
   EXPECT_EQ(Where(diagnostics), std::vector<std::string>{"1:1: error[yaml-syntax]"});
+  EXPECT_THAT(diagnostics.items()[0].message, HasSubstr("repeat so much"));
+}
+
+TEST(LoadConfig, DeepBlockNestingIsRefused) {
+  std::string yaml;
+  for (int i = 0; i < 70; ++i) {
+    yaml += std::string(2 * i, ' ') + "k" + std::to_string(i) + ":\n";
+  }
+  ConfigDiagnostics diagnostics;
+  EXPECT_FALSE(LoadConfigText(yaml, "/tmp/t.yml", diagnostics).has_value());
+  EXPECT_EQ(Where(diagnostics), std::vector<std::string>{"1:1: error[yaml-syntax]"});
+  EXPECT_THAT(diagnostics.items()[0].message, HasSubstr("deeper than 64 levels"));
 }
 
 TEST(LoadConfig, ShippedExampleLoadsWithoutDiagnostics) {
