@@ -1,0 +1,117 @@
+// pipeline/sink_kafka.cc: see sink_kafka.h. Order is what makes the confirmed prefix sound:
+// idempotence keeps each partition in produce order, and the prefix counts only contiguous
+// successes from the front, so an acknowledged entry never sits behind an unconfirmed one.
+#include "pipeline/sink_kafka.h"
+
+#include <unordered_set>
+#include <utility>
+
+#include "pipeline/base/str_cat.h"
+#include "pipeline/kafka_read_back.h"
+
+namespace trailhound::pipeline {
+base::Result<std::unique_ptr<KafkaAlertSink>> KafkaAlertSink::Create(KafkaSinkOptions options) {
+  if (options.brokers.empty() || options.topic.empty()) {
+    return base::InvalidInput(
+        base::StrCat({"kafka sink '", options.name, "' needs brokers and a topic"}));
+  }
+  std::unique_ptr<KafkaAlertSink> sink(new KafkaAlertSink(std::move(options)));
+  if (base::Status status = sink->EnsureProducer(); !status.ok()) {
+    return status;
+  }
+  return sink;
+}
+
+KafkaAlertSink::~KafkaAlertSink() = default;
+
+base::Status KafkaAlertSink::EnsureProducer() {
+  if (producer_ != nullptr) {
+    return base::Status::Ok();
+  }
+  base::Result<std::unique_ptr<KafkaProducer>> producer =
+      KafkaProducer::Create(ProducerProperties(options_.brokers, options_.properties));
+  if (!producer.has_value()) {
+    return producer.error();
+  }
+  producer_ = std::move(producer).value();
+  return base::Status::Ok();
+}
+
+base::Status KafkaAlertSink::Recover(const std::vector<OutboxEntry>& pending,
+                                     std::vector<uint64_t>& already_delivered) {
+  if (pending.empty()) {
+    return base::Status::Ok();
+  }
+  ReadBackOptions read_back;
+  read_back.properties = options_.properties;
+  read_back.properties["bootstrap.servers"] = options_.brokers;
+  read_back.topic = options_.topic;
+  read_back.max_messages_per_partition = options_.recover_max_messages_per_partition;
+  read_back.max_bytes_per_partition = options_.recover_max_bytes_per_partition;
+  read_back.timeout = options_.recover_timeout;
+  std::unordered_set<std::string> keys;
+  base::Status status = ReadBackKeys(read_back, keys);
+  for (const OutboxEntry& entry : pending) {
+    if (keys.contains(entry.alert_id)) {
+      already_delivered.push_back(entry.seq);
+    }
+  }
+  return status;
+}
+
+base::Result<size_t> KafkaAlertSink::Deliver(const std::vector<OutboxEntry>& entries) {
+  if (stop_.load(std::memory_order_relaxed) || entries.empty()) {
+    return size_t{0};
+  }
+  if (base::Status status = EnsureProducer(); !status.ok()) {
+    return status;
+  }
+  std::vector<uint64_t> seqs;
+  seqs.reserve(entries.size());
+  for (const OutboxEntry& entry : entries) {
+    seqs.push_back(entry.seq);
+  }
+  producer_->BeginRound(seqs);
+  const rd_kafka_vu_t topic = TopicArg(options_.topic);
+  size_t produced = 0;
+  rd_kafka_resp_err_t refused = RD_KAFKA_RESP_ERR_NO_ERROR;
+  for (const OutboxEntry& entry : entries) {
+    refused = producer_->Produce({topic, BytesArg(RD_KAFKA_VTYPE_KEY, entry.alert_id),
+                                  BytesArg(RD_KAFKA_VTYPE_VALUE, entry.body)},
+                                 entry.seq, stop_, options_.queue_full_backoff);
+    if (refused != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      break;  // nothing behind a refused entry can join the confirmed prefix
+    }
+    ++produced;
+  }
+  producer_->AwaitReports(produced, stop_);
+  return ConfirmedPrefix(entries, produced, refused);
+}
+
+base::Result<size_t> KafkaAlertSink::ConfirmedPrefix(const std::vector<OutboxEntry>& entries,
+                                                     size_t produced, rd_kafka_resp_err_t refused) {
+  size_t prefix = 0;
+  while (prefix < produced && producer_->report(prefix) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    ++prefix;
+  }
+  if (base::Status fatal = producer_->FatalError(); !fatal.ok()) {
+    producer_.reset();  // recreated on the next call (AT-LEAST-ONCE.md §7)
+    return prefix > 0 ? base::Result<size_t>(prefix) : base::Result<size_t>(std::move(fatal));
+  }
+  if (prefix == entries.size() || stop_.load(std::memory_order_relaxed)) {
+    return prefix;
+  }
+  // Entry `prefix` failed: its delivery report is an error, or librdkafka refused it.
+  const rd_kafka_resp_err_t error = prefix < produced ? *producer_->report(prefix) : refused;
+  // librdkafka keeps a topic's refusal (e.g. TOPIC_AUTHORIZATION_FAILED) and the idempotence
+  // state of the failed batch; a fresh producer makes the retry a real attempt.
+  producer_.reset();
+  if (prefix > 0) {
+    return prefix;  // the next call starts at the failed entry and reports it
+  }
+  return base::Unavailable(
+      base::StrCat({"kafka sink '", options_.name, "': alert ", entries[prefix].alert_id,
+                    " not delivered to '", options_.topic, "': ", rd_kafka_err2str(error)}));
+}
+
+}  // namespace trailhound::pipeline

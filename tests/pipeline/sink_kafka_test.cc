@@ -1,0 +1,294 @@
+// tests/pipeline/sink_kafka_test.cc: KafkaAlertSink and DeadLetterProducer against a real
+// broker, `trailhound dev-broker` on 127.0.0.1 port 0, with kcat as the independent client that
+// reads back what they wrote and writes what a crashed run left behind. Every wait is bounded
+// by a deadline; nothing sleeps.
+#include "pipeline/sink_kafka.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <future>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "pipeline/dead_letter_kafka.h"
+#include "tests/integration/child_process.h"
+#include "tests/integration/cli_harness.h"
+
+namespace trailhound::pipeline {
+namespace {
+
+using testing::ChildProcess;
+using testing::Lines;
+using testing::ReadFile;
+using testing::RunTool;
+using testing::TempDir;
+using testing::TestClock;
+using testing::ToolResult;
+
+constexpr std::chrono::seconds kStartTimeout{30};
+constexpr std::chrono::seconds kToolTimeout{60};
+
+std::vector<OutboxEntry> Alerts(uint64_t first_seq, int count) {
+  std::vector<OutboxEntry> entries;
+  for (int i = 0; i < count; ++i) {
+    const uint64_t seq = first_seq + static_cast<uint64_t>(i);
+    entries.push_back({seq, "alert-" + std::to_string(seq),
+                       "{\"alert_id\":\"alert-" + std::to_string(seq) + "\"}"});
+  }
+  return entries;
+}
+
+DeadLetterRecord Record(std::string raw) {
+  DeadLetterRecord record;
+  record.reason = "bad-json";
+  record.error = "unexpected end of input at byte 9";
+  record.source_topic = "cloudtrail";
+  record.source_partition = 3;
+  record.source_offset = 42;
+  record.source_timestamp_ms = 1700000000123;
+  record.raw = std::move(raw);
+  record.truncated = false;
+  return record;
+}
+
+class KafkaSinkTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    kcat_ = testing::FindOnPath("kcat");
+    if (kcat_.empty()) {
+      GTEST_SKIP() << "kcat is not installed; scripts/setup installs it (Debian package kcat)";
+    }
+  }
+
+  // Starts `trailhound dev-broker` with `topics` (NAME:PARTITIONS) and reads its bootstrap.
+  void StartBroker(const std::vector<std::string>& topics) {
+    std::vector<std::string> argv = {TH_TRAILHOUND_BIN, "dev-broker", "--listen", "127.0.0.1:0"};
+    for (const std::string& topic : topics) {
+      argv.insert(argv.end(), {"--topic", topic});
+    }
+    ASSERT_TRUE(broker_.Start(argv)) << broker_.error();
+    const std::optional<std::string> line =
+        broker_.ReadStdoutLine(TestClock::now() + kStartTimeout);
+    ASSERT_TRUE(line.has_value()) << "no bootstrap line; stderr:\n" << broker_.stderr_text();
+    ASSERT_TRUE(line->starts_with("bootstrap: ")) << *line;
+    bootstrap_ = line->substr(std::strlen("bootstrap: "));
+  }
+
+  void Control(const std::string& line, const std::string& acknowledgement) {
+    ASSERT_TRUE(broker_.WriteStdin(line + "\n"));
+    ASSERT_TRUE(broker_.WaitForStderr(acknowledgement, TestClock::now() + kStartTimeout))
+        << broker_.stderr_text();
+  }
+
+  ToolResult Kcat(std::vector<std::string> args, const std::string& stdin_path = "/dev/null") {
+    args.insert(args.begin(), kcat_);
+    return RunTool(std::move(args), dir_.path(), stdin_path, kToolTimeout);
+  }
+
+  // `count` messages of `topic` from the beginning, formatted by `format`, sorted.
+  std::vector<std::string> Consume(const std::string& topic, int count, const std::string& format) {
+    const ToolResult consumed = Kcat({"-C", "-b", bootstrap_, "-t", topic, "-o", "beginning", "-e",
+                                      "-q", "-c", std::to_string(count), "-f", format});
+    EXPECT_EQ(consumed.exit_code, std::optional<int>(0)) << consumed.err;
+    std::vector<std::string> lines = Lines(consumed.out);
+    std::sort(lines.begin(), lines.end());
+    return lines;
+  }
+
+  std::unique_ptr<KafkaAlertSink> NewSink(const std::string& topic,
+                                          int64_t recover_max_messages = 100'000) {
+    KafkaSinkOptions options;
+    options.recover_max_messages_per_partition = recover_max_messages;
+    options.brokers = bootstrap_;
+    options.topic = topic;
+    options.recover_timeout = std::chrono::seconds(20);
+    base::Result<std::unique_ptr<KafkaAlertSink>> sink = KafkaAlertSink::Create(options);
+    EXPECT_TRUE(sink.has_value()) << sink.error().ToString();
+    return sink.has_value() ? std::move(sink).value() : nullptr;
+  }
+
+  std::unique_ptr<DeadLetterProducer> NewDeadLetterProducer(const std::string& topic,
+                                                            KafkaProperties properties = {}) {
+    DeadLetterProducerOptions options;
+    options.brokers = bootstrap_;
+    options.topic = topic;
+    options.fallback_path = dir_ / "dead-letters.ndjson";
+    options.properties = std::move(properties);
+    base::Result<std::unique_ptr<DeadLetterProducer>> producer =
+        DeadLetterProducer::Create(options);
+    EXPECT_TRUE(producer.has_value()) << producer.error().ToString();
+    return producer.has_value() ? std::move(producer).value() : nullptr;
+  }
+
+  TempDir dir_;
+  ChildProcess broker_;
+  std::string kcat_;
+  std::string bootstrap_;
+};
+
+TEST_F(KafkaSinkTest, AlertsAreDeliveredKeyedByAlertId) {
+  ASSERT_NO_FATAL_FAILURE(StartBroker({"alerts:2"}));
+  std::unique_ptr<KafkaAlertSink> sink = NewSink("alerts");
+  ASSERT_NE(sink, nullptr);
+  const std::vector<OutboxEntry> entries = Alerts(1, 50);
+  base::Result<size_t> confirmed = sink->Deliver(entries);
+  ASSERT_TRUE(confirmed.has_value()) << confirmed.error().ToString();
+  EXPECT_EQ(*confirmed, entries.size());
+
+  std::vector<std::string> want;
+  for (const OutboxEntry& entry : entries) {
+    want.push_back(entry.alert_id + " " + entry.body);
+  }
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(Consume("alerts", 50, "%k %s\n"), want);
+}
+
+TEST_F(KafkaSinkTest, RecoverFindsAlertsAlreadyInTheTopic) {
+  ASSERT_NO_FATAL_FAILURE(StartBroker({"alerts:3"}));
+  // An earlier run delivered seqs 1-5 and crashed before acknowledging them.
+  std::string lines;
+  for (const OutboxEntry& entry : Alerts(1, 5)) {
+    lines += entry.alert_id + "|" + entry.body + "\n";
+  }
+  testing::WriteFile(dir_ / "earlier.txt", lines);
+  const ToolResult produced =
+      Kcat({"-P", "-b", bootstrap_, "-t", "alerts", "-K", "|"}, dir_ / "earlier.txt");
+  ASSERT_EQ(produced.exit_code, std::optional<int>(0)) << produced.err;
+
+  std::unique_ptr<KafkaAlertSink> sink = NewSink("alerts");
+  ASSERT_NE(sink, nullptr);
+  std::vector<uint64_t> already_delivered;
+  const base::Status status = sink->Recover(Alerts(1, 8), already_delivered);
+  ASSERT_TRUE(status.ok()) << status.ToString();
+  std::sort(already_delivered.begin(), already_delivered.end());
+  EXPECT_EQ(already_delivered, (std::vector<uint64_t>{1, 2, 3, 4, 5}));
+}
+
+TEST_F(KafkaSinkTest, RecoverReadsOnlyTheLastMessagesOfEachPartition) {
+  ASSERT_NO_FATAL_FAILURE(StartBroker({"alerts:1"}));
+  std::unique_ptr<KafkaAlertSink> sink = NewSink("alerts", /*recover_max_messages=*/3);
+  ASSERT_NE(sink, nullptr);
+  base::Result<size_t> confirmed = sink->Deliver(Alerts(1, 10));
+  ASSERT_TRUE(confirmed.has_value()) << confirmed.error().ToString();
+  ASSERT_EQ(*confirmed, 10u);
+  std::vector<uint64_t> already_delivered;
+  const base::Status status = sink->Recover(Alerts(1, 10), already_delivered);
+  ASSERT_TRUE(status.ok()) << status.ToString();
+  std::sort(already_delivered.begin(), already_delivered.end());
+  EXPECT_EQ(already_delivered, (std::vector<uint64_t>{8, 9, 10}));
+}
+
+TEST_F(KafkaSinkTest, RecoverOnAnEmptyTopicFindsNothing) {
+  ASSERT_NO_FATAL_FAILURE(StartBroker({"alerts:2"}));
+  std::unique_ptr<KafkaAlertSink> sink = NewSink("alerts");
+  ASSERT_NE(sink, nullptr);
+  std::vector<uint64_t> already_delivered;
+  const base::Status status = sink->Recover(Alerts(1, 3), already_delivered);
+  ASSERT_TRUE(status.ok()) << status.ToString();
+  EXPECT_TRUE(already_delivered.empty());
+}
+
+TEST_F(KafkaSinkTest, ARefusedDeliveryIsAnErrorAndTheRetrySucceeds) {
+  ASSERT_NO_FATAL_FAILURE(StartBroker({"alerts:1"}));
+  std::unique_ptr<KafkaAlertSink> sink = NewSink("alerts");
+  ASSERT_NE(sink, nullptr);
+  ASSERT_NO_FATAL_FAILURE(Control("errors Produce 1 TOPIC_AUTHORIZATION_FAILED",
+                                  "control: ok: next 1 Produce requests fail"));
+  const std::vector<OutboxEntry> entries = Alerts(1, 3);
+  base::Result<size_t> refused = sink->Deliver(entries);
+  ASSERT_FALSE(refused.has_value()) << "confirmed " << *refused;
+  EXPECT_EQ(refused.error().code(), base::StatusCode::kUnavailable);
+  EXPECT_NE(refused.error().message().find("alert-1"), std::string_view::npos)
+      << refused.error().ToString();
+  base::Result<size_t> retried = sink->Deliver(entries);
+  ASSERT_TRUE(retried.has_value()) << retried.error().ToString();
+  EXPECT_EQ(*retried, 3u);
+  EXPECT_EQ(Consume("alerts", 3, "%k\n"),
+            (std::vector<std::string>{"alert-1", "alert-2", "alert-3"}));
+}
+
+TEST_F(KafkaSinkTest, StopEndsADeliveryTheBrokerCannotConfirm) {
+  ASSERT_NO_FATAL_FAILURE(StartBroker({"alerts:1"}));
+  std::unique_ptr<KafkaAlertSink> sink = NewSink("alerts");
+  ASSERT_NE(sink, nullptr);
+  ASSERT_NO_FATAL_FAILURE(Control("down", "control: ok: all brokers down"));
+  const std::vector<OutboxEntry> entries = Alerts(1, 3);
+  std::future<base::Result<size_t>> delivered =
+      std::async(std::launch::async, [&] { return sink->Deliver(entries); });
+  // With message.timeout.ms=0 nothing fails on its own: only Stop ends the wait.
+  EXPECT_EQ(delivered.wait_for(std::chrono::milliseconds(300)), std::future_status::timeout);
+  sink->Stop();
+  ASSERT_EQ(delivered.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  base::Result<size_t> confirmed = delivered.get();
+  ASSERT_TRUE(confirmed.has_value()) << confirmed.error().ToString();
+  EXPECT_EQ(*confirmed, 0u);
+}
+
+TEST_F(KafkaSinkTest, DeadLettersCarryTheirOriginInHeaders) {
+  ASSERT_NO_FATAL_FAILURE(StartBroker({"dlq:1"}));
+  std::unique_ptr<DeadLetterProducer> producer = NewDeadLetterProducer("dlq");
+  ASSERT_NE(producer, nullptr);
+  base::Result<size_t> confirmed = producer->Deliver({{7, Record("{\"Records\":")}});
+  ASSERT_TRUE(confirmed.has_value()) << confirmed.error().ToString();
+  EXPECT_EQ(*confirmed, 1u);
+  EXPECT_EQ(producer->outcomes(), std::vector<DeadLetterDelivery>{DeadLetterDelivery::kProduced});
+  EXPECT_EQ(producer->produced_total(), 1u);
+
+  EXPECT_EQ(Consume("dlq", 1, "%h|%s\n"),
+            std::vector<std::string>{
+                "reason=bad-json,error=unexpected end of input at byte 9,source_topic=cloudtrail,"
+                "source_partition=3,source_offset=42,source_timestamp=1700000000123,"
+                "truncated=false|{\"Records\":"});
+}
+
+TEST_F(KafkaSinkTest, ARecordTooLargeForTheTopicGoesToTheFileInOrder) {
+  ASSERT_NO_FATAL_FAILURE(StartBroker({"dlq:1"}));
+  std::unique_ptr<DeadLetterProducer> producer =
+      NewDeadLetterProducer("dlq", {{"message.max.bytes", "10000"}});
+  ASSERT_NE(producer, nullptr);
+  const std::string huge(20000, 'x');
+  base::Result<size_t> confirmed =
+      producer->Deliver({{1, Record("small-1")}, {2, Record(huge)}, {3, Record("small-3")}});
+  ASSERT_TRUE(confirmed.has_value()) << confirmed.error().ToString();
+  EXPECT_EQ(*confirmed, 3u);
+  EXPECT_EQ(producer->outcomes(), (std::vector<DeadLetterDelivery>{DeadLetterDelivery::kProduced,
+                                                                   DeadLetterDelivery::kFile,
+                                                                   DeadLetterDelivery::kProduced}));
+  EXPECT_EQ(producer->file_total(), 1u);
+  const std::vector<std::string> file = Lines(ReadFile(dir_ / "dead-letters.ndjson"));
+  ASSERT_EQ(file.size(), 1u);
+  EXPECT_NE(file[0].find("\"reason\":\"bad-json\",\"error\":\"unexpected end of input at byte 9\""
+                         ",\"source_topic\":\"cloudtrail\",\"source_partition\":3,"
+                         "\"source_offset\":42,\"source_timestamp_ms\":1700000000123,"
+                         "\"truncated\":false,\"kafka_error\":\"MSG_SIZE_TOO_LARGE\""),
+            std::string::npos)
+      << file[0];
+  EXPECT_NE(file[0].find("\"raw_b64\":\"eHh4eHh4"), std::string::npos);
+  EXPECT_EQ(Consume("dlq", 2, "%s\n"), (std::vector<std::string>{"small-1", "small-3"}));
+}
+
+// The 2.0.2 mock creates any topic a Metadata request names, whatever allow.auto.create.topics
+// says, so a missing topic cannot be staged; the broker refusing the topic takes the same path.
+TEST_F(KafkaSinkTest, ADeadLetterTopicThatRefusesRecordsFallsBackToTheFile) {
+  ASSERT_NO_FATAL_FAILURE(StartBroker({"dlq:1"}));
+  std::unique_ptr<DeadLetterProducer> producer = NewDeadLetterProducer("dlq");
+  ASSERT_NE(producer, nullptr);
+  ASSERT_NO_FATAL_FAILURE(Control("errors Produce 1 TOPIC_AUTHORIZATION_FAILED",
+                                  "control: ok: next 1 Produce requests fail"));
+  base::Result<size_t> confirmed = producer->Deliver({{9, Record("lost?")}});
+  ASSERT_TRUE(confirmed.has_value()) << confirmed.error().ToString();
+  EXPECT_EQ(*confirmed, 1u);
+  EXPECT_EQ(producer->outcomes(), std::vector<DeadLetterDelivery>{DeadLetterDelivery::kFile});
+  EXPECT_EQ(producer->file_total(), 1u);
+  const std::string file = ReadFile(dir_ / "dead-letters.ndjson");
+  EXPECT_NE(file.find("\"kafka_error\":\"TOPIC_AUTHORIZATION_FAILED\""), std::string::npos) << file;
+  EXPECT_NE(file.find("\"raw_b64\":\"bG9zdD8=\""), std::string::npos) << file;
+}
+
+}  // namespace
+}  // namespace trailhound::pipeline
