@@ -63,6 +63,13 @@ struct OutboxEntry {
   std::string body;  // the alert JSON, no newline
 };
 
+// One stored event, as ReadEvents returns it.
+struct StoredEvent {
+  int64_t event_time_ns = 0;
+  std::string event_id;
+  std::string raw_json;
+};
+
 struct DeadLetterEntry {
   uint64_t seq = 0;
   DeadLetterRecord record;
@@ -122,18 +129,27 @@ class Store {
   // The next offset this store has applied for a partition, if any (AT-LEAST-ONCE.md §2).
   std::optional<int64_t> NextOffset(std::string_view topic, int32_t partition) const;
 
-  // Up to `max` queued alerts of `sink` with seq > after_seq, in seq order.
+  // Up to `max` queued alerts of `sink` with seq > after_seq, in seq order; replaces the
+  // contents of `out`. The read functions below replace `out` likewise.
   base::Status ReadQueue(std::string_view sink, uint64_t after_seq, size_t max,
                          std::vector<OutboxEntry>& out) const;
   // The sink has confirmed these entries: their queue keys go, in one write.
   base::Status Acknowledge(std::string_view sink, const std::vector<uint64_t>& seqs);
   // Entries still queued for a sink.
   uint64_t QueueDepth(std::string_view sink) const;
+  // Up to `max` alert bodies still kept in the outbox with seq > after_seq, whether or not a
+  // sink still needs them: for diagnostics and tests of trimming.
+  base::Status ReadOutbox(uint64_t after_seq, size_t max, std::vector<OutboxEntry>& out) const;
 
   base::Status ReadDeadLetters(uint64_t after_seq, size_t max,
                                std::vector<DeadLetterEntry>& out) const;
   base::Status AcknowledgeDeadLetters(const std::vector<uint64_t>& seqs);
   uint64_t DeadLetterDepth() const;
+
+  // Up to `max` stored events with from_ns <= event time < until_ns, in (event time, eventID)
+  // order: for context lookups and tests.
+  base::Status ReadEvents(int64_t from_ns, int64_t until_ns, size_t max,
+                          std::vector<StoredEvent>& out) const;
 
   // Drops events older than now - retention (by event time, one DeleteRange per whole day) and
   // outbox bodies no sink still needs. Dedup records expire in compaction.
@@ -147,6 +163,9 @@ class Store {
   friend class StoreBatch;
   struct Impl;
   explicit Store(const StoreOptions& options);
+  base::Status LoadCounters();
+  base::Status CountQueues();
+  base::Status TrimOutbox();
 
   StoreOptions options_;
   std::unique_ptr<Impl> impl_;
