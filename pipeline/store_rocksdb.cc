@@ -1,6 +1,8 @@
 // pipeline/store_rocksdb.cc: opening the RocksDB store and writing batches (AT-LEAST-ONCE.md §3,
 // §6). Queues, dead letters and retention are in store_queue.cc.
+#include <algorithm>
 #include <chrono>
+#include <cstddef>
 #include <filesystem>
 #include <system_error>
 #include <utility>
@@ -62,6 +64,22 @@ rocksdb::DBOptions DatabaseOptions(const StoreOptions& options) {
   return db_options;
 }
 
+// Each sink's queue is a key prefix ending in 0x00, and each queue key is written once (the
+// SingleDelete contract), so names must be non-empty, free of NUL and listed once.
+base::Status CheckSinkNames(const std::vector<std::string>& sinks) {
+  for (size_t i = 0; i < sinks.size(); ++i) {
+    const std::string& sink = sinks[i];
+    if (sink.empty() || sink.find('\0') != std::string::npos) {
+      return base::InvalidInput("store: sink name '" + sink + "' must be non-empty text");
+    }
+    if (std::find(sinks.begin(), sinks.begin() + static_cast<std::ptrdiff_t>(i), sink) !=
+        sinks.begin() + static_cast<std::ptrdiff_t>(i)) {
+      return base::InvalidInput("store: sink '" + sink + "' is listed twice; name each once");
+    }
+  }
+  return base::Status::Ok();
+}
+
 }  // namespace
 
 bool DedupExpiryFilter::Filter(int /*level*/, const rocksdb::Slice& /*key*/,
@@ -106,6 +124,9 @@ Store::Store(const StoreOptions& options) : options_(options), impl_(std::make_u
 Store::~Store() = default;
 
 base::Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
+  if (base::Status status = CheckSinkNames(options.sinks); !status.ok()) {
+    return status;
+  }
   std::error_code error;
   std::filesystem::create_directories(options.dir, error);
   if (error) {

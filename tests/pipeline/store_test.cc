@@ -274,10 +274,34 @@ TEST(StoreKeys, DedupRecordsExpireByEventTimeNotWriteTime) {
   EXPECT_FALSE(store_keys::DedupExpired("short", 50 * kDayNs, 45 * kDayNs));
 }
 
+TEST(Store, OpenRefusesDuplicateOrEmptySinkNames) {
+  TempDir dir;
+  for (std::vector<std::string> sinks :
+       {std::vector<std::string>{"a", "b", "a"}, std::vector<std::string>{""}}) {
+    StoreOptions options;
+    options.dir = dir.path();
+    options.sinks = sinks;
+    base::Result<std::unique_ptr<Store>> store = Store::Open(options);
+    ASSERT_FALSE(store.has_value());
+    EXPECT_EQ(store.error().code(), base::StatusCode::kInvalidInput);
+  }
+}
+
+TEST(StoreKeys, MalformedDeadLetterIsRefused) {
+  DeadLetterRecord record;
+  record.raw = "abc";
+  std::string bytes = store_keys::EncodeDeadLetter(record);
+  EXPECT_TRUE(store_keys::DecodeDeadLetter(bytes).has_value());
+  EXPECT_FALSE(store_keys::DecodeDeadLetter(bytes.substr(0, bytes.size() - 1)).has_value());
+  EXPECT_FALSE(store_keys::DecodeDeadLetter(bytes + "x").has_value());
+  EXPECT_FALSE(store_keys::DecodeDeadLetter("").has_value());
+}
+
 TEST(StoreKeys, EventKeysSortByTime) {
   EXPECT_LT(store_keys::EventKey(kDayNs - 1, "z"), store_keys::EventKey(kDayNs, "a"));
   EXPECT_LT(store_keys::EventKey(-5, "z"), store_keys::EventKey(3, "a"));
-  auto parts = store_keys::ParseEventKey(store_keys::EventKey(123456789, "evt"));
+  std::string key = store_keys::EventKey(123456789, "evt");
+  auto parts = store_keys::ParseEventKey(key);  // views into `key`
   ASSERT_TRUE(parts.has_value());
   EXPECT_EQ(parts->event_time_ns, 123456789);
   EXPECT_EQ(parts->event_id, "evt");
