@@ -166,6 +166,7 @@ class Store {
   base::Status LoadCounters();
   base::Status CountQueues();
   base::Status TrimOutbox();
+  void AddToDepths(uint64_t alerts, uint64_t dead_letters, bool add);
 
   StoreOptions options_;
   std::unique_ptr<Impl> impl_;

@@ -249,19 +249,33 @@ base::Status Store::Write(StoreBatch& batch) {
     keys::AppendU64(value, last_seq);
     MustSucceed(batch.batch_->Put(impl_->meta, keys::kLastSeqKey, value));
   }
+  // Counted before the write: once it lands a sink worker may acknowledge these entries at
+  // once, and a decrement must never come before its increment.
+  AddToDepths(batch.alerts_, batch.dead_letters_, /*add=*/true);
   rocksdb::Status status = impl_->db->Write(impl_->write_options, batch.batch_.get());
   if (!status.ok()) {
+    AddToDepths(batch.alerts_, batch.dead_letters_, /*add=*/false);
     return FromRocks(status, "store: write");
   }
   impl_->written_seq.store(last_seq, std::memory_order_release);
-  for (const std::string& sink : options_.sinks) {
-    impl_->queue_depth.find(sink)->second += batch.alerts_;
-  }
-  impl_->dead_letter_depth += batch.dead_letters_;
   // Written: a second Write of the same batch is a no-op.
   batch.batch_->Clear();
   batch.alert_ids_.clear();
   return base::Status::Ok();
+}
+
+void Store::AddToDepths(uint64_t alerts, uint64_t dead_letters, bool add) {
+  auto apply = [add](std::atomic<uint64_t>& counter, uint64_t amount) {
+    if (add) {
+      counter += amount;
+    } else {
+      counter -= amount;
+    }
+  };
+  for (const std::string& sink : options_.sinks) {
+    apply(impl_->queue_depth.find(sink)->second, alerts);
+  }
+  apply(impl_->dead_letter_depth, dead_letters);
 }
 
 base::Status Store::Sync() {

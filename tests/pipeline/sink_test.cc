@@ -100,7 +100,9 @@ TEST(SinkWorker, FileSinkGetsEachAlertOnceAndQueueEmpties) {
   std::unique_ptr<Store> store = OpenStore(dir.Join("db"), "file");
   auto sink = FileSink::Open(FileOptions(dir.Join("alerts.ndjson")));
   ASSERT_TRUE(sink.has_value()) << sink.error().ToString();
-  SinkWorker worker(*store, **sink);
+  SinkWorkerOptions options;
+  options.idle_recheck = std::chrono::hours(1);  // only Notify can wake the idle worker in time
+  SinkWorker worker(*store, **sink, options);
   worker.Start();
   for (int batch = 0; batch < 3; ++batch) {
     // Appended, not "literal" + std::string: GCC 12 reports a false -Wrestrict on that here.
