@@ -155,6 +155,10 @@ class Store {
   // outbox bodies no sink still needs. Dedup records expire in compaction.
   base::Status ApplyRetention(int64_t now_ns);
 
+  // Flushes and compacts every column family now, so expired dedup records go: for tests, and
+  // for an operator after shortening a retention. Blocks; any thread.
+  base::Status CompactAll();
+
   // Bytes on disk (SST files plus WAL), for metrics.
   uint64_t DiskBytes() const;
   const StoreOptions& options() const { return options_; }

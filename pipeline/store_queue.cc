@@ -259,6 +259,19 @@ base::Status Store::TrimOutbox() {
   return base::Status::Ok();
 }
 
+base::Status Store::CompactAll() {
+  for (rocksdb::ColumnFamilyHandle* family : impl_->handles) {
+    rocksdb::Status status = impl_->db->Flush(rocksdb::FlushOptions(), family);
+    if (status.ok()) {
+      status = impl_->db->CompactRange(rocksdb::CompactRangeOptions(), family, nullptr, nullptr);
+    }
+    if (!status.ok()) {
+      return FromRocks(status, "store: compact");
+    }
+  }
+  return base::Status::Ok();
+}
+
 uint64_t Store::DiskBytes() const {
   uint64_t sst_bytes = 0;
   impl_->db->GetAggregatedIntProperty("rocksdb.total-sst-files-size", &sst_bytes);

@@ -159,6 +159,7 @@ TEST(SinkWorker, RecoverAcknowledgesLinesAlreadyWrittenAndCutsTornLine) {
 TEST(FileSink, RotationKeepsTheConfiguredNumberOfFiles) {
   TempDir dir;
   FileSinkOptions options = FileOptions(dir.Join("out.ndjson"));
+  options.durability = Durability::kPower;  // also runs fdatasync and the directory fsync
   options.max_file_bytes = 100;
   options.keep_files = 2;
   auto sink = FileSink::Open(options);
@@ -186,6 +187,28 @@ TEST(FileSink, RotationKeepsTheConfiguredNumberOfFiles) {
   for (size_t i = 0; i < kept.size(); ++i) {
     EXPECT_EQ(kept[i], entries[5 + i].body);
   }
+}
+
+TEST(FileSink, RecoverFindsLinesInTheRotatedFileToo) {
+  TempDir dir;
+  FileSinkOptions options = FileOptions(dir.Join("out.ndjson"));
+  options.max_file_bytes = 100;  // five 20-byte lines a file
+  std::vector<OutboxEntry> entries;
+  for (uint64_t i = 0; i < 7; ++i) {
+    std::string id = "id" + std::to_string(10 + i);
+    entries.push_back({i + 1, id, R"({"alert_id":")" + id + R"("})"});
+  }
+  {
+    auto sink = FileSink::Open(options);
+    ASSERT_TRUE(sink.has_value());
+    ASSERT_EQ((*sink)->Deliver(entries).value(), 7u);
+  }
+  // A crash before any acknowledgement: five lines are in out.ndjson.1, two in out.ndjson.
+  auto restarted = FileSink::Open(options);
+  ASSERT_TRUE(restarted.has_value());
+  std::vector<uint64_t> found;
+  ASSERT_TRUE((*restarted)->Recover(entries, found).ok());
+  EXPECT_EQ(found, (std::vector<uint64_t>{1, 2, 3, 4, 5, 6, 7}));
 }
 
 TEST(FileSink, FindAlertIdReadsTheStringField) {

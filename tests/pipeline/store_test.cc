@@ -2,6 +2,7 @@
 // dedup, offsets, per-sink queues, acknowledgement, trimming, dead letters and retention.
 #include "pipeline/store.h"
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -272,6 +273,24 @@ TEST(StoreKeys, DedupRecordsExpireByEventTimeNotWriteTime) {
   EXPECT_TRUE(store_keys::DedupExpired(old_record, 50 * kDayNs, 45 * kDayNs));
   EXPECT_FALSE(store_keys::DedupExpired(new_record, 50 * kDayNs, 45 * kDayNs));
   EXPECT_FALSE(store_keys::DedupExpired("short", 50 * kDayNs, 45 * kDayNs));
+}
+
+TEST(Store, CompactionDropsDedupRecordsPastRetentionByEventTime) {
+  TempDir dir;
+  std::unique_ptr<Store> store = OpenStore(dir.path());
+  int64_t now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  StoreBatch batch = store->NewBatch();
+  AddAlert(batch, "old", now_ns - 60 * kDayNs);  // default dedup retention: 45 days
+  AddAlert(batch, "recent", now_ns - 1 * kDayNs);
+  ASSERT_TRUE(store->Write(batch).ok());
+  ASSERT_TRUE(store->Sync().ok());
+  ASSERT_TRUE(store->CompactAll().ok());
+
+  StoreBatch replay = store->NewBatch();
+  EXPECT_TRUE(AddAlert(replay, "old", now_ns - 60 * kDayNs));
+  EXPECT_FALSE(AddAlert(replay, "recent", now_ns - 1 * kDayNs));
 }
 
 TEST(Store, OpenRefusesDuplicateOrEmptySinkNames) {
