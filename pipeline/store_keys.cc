@@ -131,11 +131,16 @@ std::optional<uint64_t> ParseSeqKey(std::string_view key) {
   return ReadU64(key);
 }
 
+std::string SinkQueuePrefix(std::string_view sink) {
+  std::string prefix;
+  prefix.reserve(sink.size() + 9);
+  prefix.append(sink);
+  prefix.push_back('\0');
+  return prefix;
+}
+
 std::string SinkQueueKey(std::string_view sink, uint64_t seq) {
-  std::string key;
-  key.reserve(sink.size() + 9);
-  key.append(sink);
-  key.push_back('\0');
+  std::string key = SinkQueuePrefix(sink);
   AppendU64(key, seq);
   return key;
 }

@@ -37,6 +37,7 @@ std::string SeqKey(uint64_t seq);
 std::optional<uint64_t> ParseSeqKey(std::string_view key);
 
 // sink name | 0x00 | seq. A sink's whole queue lies in [SinkQueuePrefix, SinkQueueEnd).
+std::string SinkQueuePrefix(std::string_view sink);
 std::string SinkQueueKey(std::string_view sink, uint64_t seq);
 std::string SinkQueueEnd(std::string_view sink);
 struct SinkQueueKeyParts {

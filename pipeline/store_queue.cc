@@ -59,6 +59,26 @@ void SubtractSaturating(std::atomic<uint64_t>& counter, uint64_t amount) {
   }
 }
 
+// Deletes prefix|seq for every seq in one write. SingleDelete: each such key was written once.
+base::Status DeleteSeqKeys(rocksdb::DB& db, const rocksdb::WriteOptions& options,
+                           rocksdb::ColumnFamilyHandle* family, std::string_view prefix,
+                           const std::vector<uint64_t>& seqs, std::string_view what) {
+  if (seqs.empty()) {
+    return base::Status::Ok();
+  }
+  rocksdb::WriteBatch batch;
+  std::string key;
+  for (uint64_t seq : seqs) {
+    key.assign(prefix);
+    keys::AppendU64(key, seq);
+    if (rocksdb::Status status = batch.SingleDelete(family, key); !status.ok()) {
+      return FromRocks(status, what);
+    }
+  }
+  rocksdb::Status status = db.Write(options, &batch);
+  return status.ok() ? base::Status::Ok() : FromRocks(status, what);
+}
+
 }  // namespace
 
 base::Status Store::CountQueues() {
@@ -113,20 +133,10 @@ base::Status Store::ReadQueue(std::string_view sink, uint64_t after_seq, size_t 
 }
 
 base::Status Store::Acknowledge(std::string_view sink, const std::vector<uint64_t>& seqs) {
-  if (seqs.empty()) {
-    return base::Status::Ok();
-  }
-  rocksdb::WriteBatch batch;
-  for (uint64_t seq : seqs) {
-    // SingleDelete: every queue key is written exactly once.
-    rocksdb::Status status = batch.SingleDelete(impl_->sinkq, keys::SinkQueueKey(sink, seq));
-    if (!status.ok()) {
-      return FromRocks(status, "store: acknowledge");
-    }
-  }
-  rocksdb::Status status = impl_->db->Write(impl_->write_options, &batch);
-  if (!status.ok()) {
-    return FromRocks(status, "store: acknowledge");
+  if (base::Status status = DeleteSeqKeys(*impl_->db, impl_->write_options, impl_->sinkq,
+                                          keys::SinkQueuePrefix(sink), seqs, "store: acknowledge");
+      !status.ok()) {
+    return status;
   }
   if (auto depth = impl_->queue_depth.find(sink); depth != impl_->queue_depth.end()) {
     SubtractSaturating(depth->second, seqs.size());
@@ -173,19 +183,10 @@ base::Status Store::ReadDeadLetters(uint64_t after_seq, size_t max,
 }
 
 base::Status Store::AcknowledgeDeadLetters(const std::vector<uint64_t>& seqs) {
-  if (seqs.empty()) {
-    return base::Status::Ok();
-  }
-  rocksdb::WriteBatch batch;
-  for (uint64_t seq : seqs) {
-    rocksdb::Status status = batch.SingleDelete(impl_->dlq, keys::SeqKey(seq));
-    if (!status.ok()) {
-      return FromRocks(status, "store: acknowledge dead letters");
-    }
-  }
-  rocksdb::Status status = impl_->db->Write(impl_->write_options, &batch);
-  if (!status.ok()) {
-    return FromRocks(status, "store: acknowledge dead letters");
+  if (base::Status status = DeleteSeqKeys(*impl_->db, impl_->write_options, impl_->dlq, "", seqs,
+                                          "store: acknowledge dead letters");
+      !status.ok()) {
+    return status;
   }
   SubtractSaturating(impl_->dead_letter_depth, seqs.size());
   return base::Status::Ok();
