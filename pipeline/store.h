@@ -4,7 +4,8 @@
 // batch changes is one WriteBatch, so a crash leaves all of it or none of it.
 //
 // Threads: one writer builds and writes batches; each sink worker reads and acknowledges its own
-// queue; NextOffset, QueueDepth and the size accessors may be called from any thread.
+// queue; NextOffset, QueueDepth, the size accessors, ApplyRetention and CompactAll may be called
+// from any thread.
 #pragma once
 
 #include <cstdint>
@@ -114,6 +115,7 @@ class StoreBatch {
 
 class Store {
  public:
+  // kInvalidInput when a sink name is empty, holds NUL or is listed twice.
   static base::Result<std::unique_ptr<Store>> Open(const StoreOptions& options);
   ~Store();
   Store(const Store&) = delete;
@@ -121,7 +123,9 @@ class Store {
 
   StoreBatch NewBatch();
   // One atomic write (synced in kPower). Busy/TryAgain/NoSpace come back as kUnavailable so the
-  // caller can retry the same batch; anything else is kInternal.
+  // caller can retry the same batch; anything else is kInternal. A written batch is emptied.
+  // REQUIRES: batches are written in the order they were made (seqs are handed out at AddAlert,
+  // and sink workers read each queue forward from a cursor).
   base::Status Write(StoreBatch& batch);
   // Syncs the WAL (shutdown, after kProcess batches).
   base::Status Sync();
