@@ -6,6 +6,7 @@
 #include "daemon/cmd_dev_broker.h"
 #include "daemon/cmd_replay.h"
 #include "daemon/cmd_rules.h"
+#include "daemon/cmd_run.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"trailhound: real-time AWS CloudTrail detection with incident context"};
@@ -18,6 +19,8 @@ int main(int argc, char** argv) {
       trailhound::daemon::AddRulesCommand(app, lint_options, test_options);
   trailhound::daemon::DevBrokerOptions dev_broker_options;
   CLI::App* dev_broker = trailhound::daemon::AddDevBrokerCommand(app, dev_broker_options);
+  trailhound::daemon::RunOptions run_options;
+  CLI::App* run = trailhound::daemon::AddRunCommand(app, run_options);
   trailhound::daemon::ConfigCheckOptions config_check_options;
   CLI::App* config_check = trailhound::daemon::AddConfigCommand(app, config_check_options);
   try {
@@ -37,6 +40,9 @@ int main(int argc, char** argv) {
   }
   if (dev_broker->parsed()) {
     return trailhound::daemon::RunDevBroker(dev_broker_options);
+  }
+  if (run->parsed()) {
+    return trailhound::daemon::RunDaemon(run_options);
   }
   if (config_check->parsed()) {
     return trailhound::daemon::RunConfigCheck(config_check_options);

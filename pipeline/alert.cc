@@ -226,17 +226,28 @@ std::string AlertId(std::string_view rule_id, std::string_view key) {
   return event::Sha256Prefix128Hex(material);
 }
 
-std::string FormatAlert(const rules::CompiledRule& rule, const event::Event& event,
-                        const AlertInput& input, int64_t now_ns) {
+std::string EventAlertId(const rules::CompiledRule& rule, const event::Event& event) {
   std::string key(event.recipient_account_id());
   key += ':';
   key.append(event.event_id());
+  return AlertId(rule.id, key);
+}
+
+std::string CorrelationAlertId(const rules::CorrelationAlert& alert) {
+  std::string key = alert.group_json;
+  key += '\0';
+  key += alert.first_event_id;
+  return AlertId(alert.rule->id, key);
+}
+
+std::string FormatAlert(const rules::CompiledRule& rule, const event::Event& event,
+                        const AlertInput& input, int64_t now_ns) {
   const std::string now = event::FormatEventTime(now_ns);
   rapidjson::StringBuffer buffer;
   Writer w(buffer);
   w.StartObject();
   Put(w, "schema", "trailhound.alert/v1");
-  Put(w, "alert_id", AlertId(rule.id, key));
+  Put(w, "alert_id", EventAlertId(rule, event));
   Put(w, "time", now);
   Put(w, "summary", Summary(rule.title, &event, event.recipient_account_id()));
   PutRule(w, rule);
@@ -253,16 +264,13 @@ std::string FormatAlert(const rules::CompiledRule& rule, const event::Event& eve
 std::string FormatCorrelationAlert(const rules::CorrelationAlert& alert,
                                    const event::Event* completing, const AlertInput& input,
                                    int64_t now_ns) {
-  std::string key = alert.group_json;
-  key += '\0';
-  key += alert.first_event_id;
   const bool have_event = completing != nullptr && completing->event_id() == alert.event_id;
   const std::string now = event::FormatEventTime(now_ns);
   rapidjson::StringBuffer buffer;
   Writer w(buffer);
   w.StartObject();
   Put(w, "schema", "trailhound.alert/v1");
-  Put(w, "alert_id", AlertId(alert.rule->id, key));
+  Put(w, "alert_id", CorrelationAlertId(alert));
   Put(w, "time", now);
   Put(w, "summary", Summary(alert.rule->title, have_event ? completing : nullptr, alert.account));
   PutRule(w, *alert.rule);

@@ -16,6 +16,9 @@ namespace trailhound::pipeline {
 // 32 lowercase hex: the first 16 bytes of SHA-256 over `v1\0<rule id>\0<key>`, where key is
 // `<recipientAccountId>:<eventID>` for single-event rules (DETECTIONS.md §5.1).
 std::string AlertId(std::string_view rule_id, std::string_view key);
+// The id FormatAlert / FormatCorrelationAlert write, for dedup before formatting.
+std::string EventAlertId(const rules::CompiledRule& rule, const event::Event& event);
+std::string CorrelationAlertId(const rules::CorrelationAlert& alert);
 
 struct AlertInput {
   std::string_view source;  // `file`, `stdin`, `kafka`, ...

@@ -123,8 +123,12 @@ std::vector<rd_kafka_vu_t> MessageOf(const std::string& topic, const DeadLetterR
 
 base::Result<std::unique_ptr<DeadLetterProducer>> DeadLetterProducer::Create(
     DeadLetterProducerOptions options) {
-  if (options.brokers.empty() || options.topic.empty() || options.fallback_path.empty()) {
-    return base::InvalidInput("the dead-letter producer needs brokers, a topic and a file");
+  if (options.fallback_path.empty() || (!options.topic.empty() && options.brokers.empty())) {
+    return base::InvalidInput("the dead-letter producer needs a file, and brokers for a topic");
+  }
+  if (options.topic.empty()) {
+    // No dead-letter topic: every record goes to the file, and no producer is needed.
+    return std::unique_ptr<DeadLetterProducer>(new DeadLetterProducer(std::move(options)));
   }
   // A typo in the topic name must fall back to the file, not create a topic.
   options.properties.try_emplace("allow.auto.create.topics", "false");
@@ -154,6 +158,11 @@ base::Result<size_t> DeadLetterProducer::Deliver(const std::vector<DeadLetterEnt
   outcomes_.clear();
   if (stop_.load(std::memory_order_relaxed) || entries.empty()) {
     return size_t{0};
+  }
+  if (options_.topic.empty()) {
+    const std::vector<std::optional<rd_kafka_resp_err_t>> no_topic(
+        entries.size(), RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC);
+    return Settle(entries, no_topic);
   }
   if (base::Status status = EnsureProducer(); !status.ok()) {
     return status;
@@ -223,6 +232,9 @@ base::Result<size_t> DeadLetterProducer::Settle(
     ++(outcome == DeadLetterDelivery::kProduced ? produced_total_ : file_total_);
   }
   outcomes_ = std::move(outcomes);
+  if (producer_ == nullptr) {
+    return outcomes_.size();  // file only
+  }
   if (base::Status fatal = producer_->FatalError(); !fatal.ok()) {
     producer_.reset();  // recreated on the next call
     if (outcomes_.empty()) {

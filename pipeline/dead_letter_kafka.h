@@ -24,7 +24,7 @@ namespace trailhound::pipeline {
 
 struct DeadLetterProducerOptions {
   std::string brokers;
-  std::string topic;
+  std::string topic;  // empty: no topic, every record goes to the file
   // Where refused records go, one JSON object per line:
   // {"reason","error","source_topic","source_partition","source_offset","source_timestamp_ms",
   //  "truncated","kafka_error","raw_b64"}.

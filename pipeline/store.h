@@ -4,7 +4,8 @@
 // batch changes is one WriteBatch, so a crash leaves all of it or none of it.
 //
 // Threads: one writer builds and writes batches; each sink worker reads and acknowledges its own
-// queue; NextOffset, QueueDepth and the size accessors may be called from any thread.
+// queue; NextOffset, QueueDepth, the size accessors, ApplyRetention and CompactAll may be called
+// from any thread.
 #pragma once
 
 #include <cstdint>
@@ -63,6 +64,13 @@ struct OutboxEntry {
   std::string body;  // the alert JSON, no newline
 };
 
+// One stored event, as ReadEvents returns it.
+struct StoredEvent {
+  int64_t event_time_ns = 0;
+  std::string event_id;
+  std::string raw_json;
+};
+
 struct DeadLetterEntry {
   uint64_t seq = 0;
   DeadLetterRecord record;
@@ -107,6 +115,7 @@ class StoreBatch {
 
 class Store {
  public:
+  // kInvalidInput when a sink name is empty, holds NUL or is listed twice.
   static base::Result<std::unique_ptr<Store>> Open(const StoreOptions& options);
   ~Store();
   Store(const Store&) = delete;
@@ -114,7 +123,9 @@ class Store {
 
   StoreBatch NewBatch();
   // One atomic write (synced in kPower). Busy/TryAgain/NoSpace come back as kUnavailable so the
-  // caller can retry the same batch; anything else is kInternal.
+  // caller can retry the same batch; anything else is kInternal. A written batch is emptied.
+  // REQUIRES: batches are written in the order they were made (seqs are handed out at AddAlert,
+  // and sink workers read each queue forward from a cursor).
   base::Status Write(StoreBatch& batch);
   // Syncs the WAL (shutdown, after kProcess batches).
   base::Status Sync();
@@ -122,22 +133,35 @@ class Store {
   // The next offset this store has applied for a partition, if any (AT-LEAST-ONCE.md §2).
   std::optional<int64_t> NextOffset(std::string_view topic, int32_t partition) const;
 
-  // Up to `max` queued alerts of `sink` with seq > after_seq, in seq order.
+  // Up to `max` queued alerts of `sink` with seq > after_seq, in seq order; replaces the
+  // contents of `out`. The read functions below replace `out` likewise.
   base::Status ReadQueue(std::string_view sink, uint64_t after_seq, size_t max,
                          std::vector<OutboxEntry>& out) const;
   // The sink has confirmed these entries: their queue keys go, in one write.
   base::Status Acknowledge(std::string_view sink, const std::vector<uint64_t>& seqs);
   // Entries still queued for a sink.
   uint64_t QueueDepth(std::string_view sink) const;
+  // Up to `max` alert bodies still kept in the outbox with seq > after_seq, whether or not a
+  // sink still needs them: for diagnostics and tests of trimming.
+  base::Status ReadOutbox(uint64_t after_seq, size_t max, std::vector<OutboxEntry>& out) const;
 
   base::Status ReadDeadLetters(uint64_t after_seq, size_t max,
                                std::vector<DeadLetterEntry>& out) const;
   base::Status AcknowledgeDeadLetters(const std::vector<uint64_t>& seqs);
   uint64_t DeadLetterDepth() const;
 
+  // Up to `max` stored events with from_ns <= event time < until_ns, in (event time, eventID)
+  // order: for context lookups and tests.
+  base::Status ReadEvents(int64_t from_ns, int64_t until_ns, size_t max,
+                          std::vector<StoredEvent>& out) const;
+
   // Drops events older than now - retention (by event time, one DeleteRange per whole day) and
   // outbox bodies no sink still needs. Dedup records expire in compaction.
   base::Status ApplyRetention(int64_t now_ns);
+
+  // Flushes and compacts every column family now, so expired dedup records go: for tests, and
+  // for an operator after shortening a retention. Blocks; any thread.
+  base::Status CompactAll();
 
   // Bytes on disk (SST files plus WAL), for metrics.
   uint64_t DiskBytes() const;
@@ -147,6 +171,10 @@ class Store {
   friend class StoreBatch;
   struct Impl;
   explicit Store(const StoreOptions& options);
+  base::Status LoadCounters();
+  base::Status CountQueues();
+  base::Status TrimOutbox();
+  void AddToDepths(uint64_t alerts, uint64_t dead_letters, bool add);
 
   StoreOptions options_;
   std::unique_ptr<Impl> impl_;

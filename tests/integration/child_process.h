@@ -133,8 +133,9 @@ class ChildProcess {
     }
   }
 
-  // Starts `args` (args[0] a path). False, with the reason in `error()`, if it cannot.
-  bool Start(std::vector<std::string> args) {
+  // Starts `args` (args[0] a path) with the test's environment plus `extra_env` ("NAME=value").
+  // False, with the reason in `error()`, if it cannot.
+  bool Start(std::vector<std::string> args, std::vector<std::string> extra_env = {}) {
     int in[2], out[2], err[2];
     if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
       error_ = std::string("pipe2: ") + std::strerror(errno);
@@ -146,7 +147,16 @@ class ChildProcess {
     posix_spawn_file_actions_adddup2(&actions, in[0], 0);
     posix_spawn_file_actions_adddup2(&actions, out[1], 1);
     posix_spawn_file_actions_adddup2(&actions, err[1], 2);
-    const int spawn_error = posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ);
+    std::vector<char*> envp;
+    for (char** e = environ; *e != nullptr; ++e) {
+      envp.push_back(*e);
+    }
+    for (std::string& variable : extra_env) {
+      envp.push_back(variable.data());
+    }
+    envp.push_back(nullptr);
+    const int spawn_error =
+        posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), envp.data());
     posix_spawn_file_actions_destroy(&actions);
     close(in[0]);
     close(out[1]);
@@ -192,6 +202,15 @@ class ChildProcess {
   void CloseStdin() {
     close(stdin_fd_);
     stdin_fd_ = -1;
+  }
+
+  void Signal(int signal) { kill(pid_, signal); }
+  // Reads its output for `duration`, so its pipes never fill while a test waits on something
+  // else.
+  void PumpFor(std::chrono::milliseconds duration) {
+    const TestClock::time_point deadline = TestClock::now() + duration;
+    while (Pump(deadline)) {
+    }
   }
 
   // Sends `signal` and waits for the exit; see WaitForExit. Reads what is left of its output.

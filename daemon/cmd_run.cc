@@ -1,0 +1,324 @@
+// daemon/cmd_run.cc: `trailhound run`. The main thread is the Kafka polling thread: it polls,
+// decodes, evaluates and writes batches (ConsumerPipeline), and between polls it serves
+// signals, reloads, backpressure, retention, metrics and the systemd watchdog. Sinks and the
+// dead-letter producer run on threads of their own, fed from the store (daemon/run_outputs).
+#include "daemon/cmd_run.h"
+
+#include <chrono>
+#include <future>
+#include <memory>
+#include <optional>
+
+#include <spdlog/spdlog.h>
+
+#include "config/load.h"
+#include "daemon/lifecycle.h"
+#include "daemon/logging.h"
+#include "daemon/run_outputs.h"
+#include "daemon/run_rules.h"
+#include "daemon/run_stats.h"
+#include "pipeline/base/crash_point.h"
+#include "pipeline/consumer_pipeline.h"
+#include "pipeline/source_kafka.h"
+#include "pipeline/store.h"
+
+namespace trailhound::daemon {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr int kMaxPollMs = 100;
+constexpr auto kRetentionEvery = std::chrono::hours(1);
+
+pipeline::StoreOptions StoreOptionsFrom(const config::Config& config) {
+  pipeline::StoreOptions options;
+  options.dir = config.state.dir;
+  options.durability = config.state.durability == "process" ? pipeline::Durability::kProcess
+                                                            : pipeline::Durability::kPower;
+  options.retention_ns = config.state.retention_days * 86400 * int64_t{1'000'000'000};
+  options.dedup_retention_ns = config.state.dedup_retention_days * 86400 * int64_t{1'000'000'000};
+  for (const config::Sink& sink : config.sinks) {
+    options.sinks.push_back(sink.name);
+  }
+  return options;
+}
+
+pipeline::ConsumerPipelineOptions PipelineOptionsFrom(const config::Config& config,
+                                                      metrics::Metrics& metrics) {
+  pipeline::ConsumerPipelineOptions options;
+  options.metrics = &metrics;
+  const config::KafkaSource& kafka = *config.sources.kafka;
+  options.batch_max_messages = kafka.batch_max_messages;
+  options.batch_max_ms = kafka.batch_max_ms;
+  options.decode_limits.max_event_bytes = config.limits.max_event_bytes;
+  options.decode_limits.max_depth = config.limits.max_depth;
+  options.dead_letter_raw_bytes = config.limits.dead_letter_raw_bytes;
+  options.correlation.allowed_lateness_ns =
+      config.rules.allowed_lateness_s * int64_t{1'000'000'000};
+  return options;
+}
+
+// Loads and checks the configuration; every diagnostic is logged.
+std::optional<config::Config> LoadRunConfig(const std::string& path) {
+  config::ConfigDiagnostics diagnostics;
+  base::Result<config::Config> loaded = config::LoadConfig(path, diagnostics);
+  for (const config::ConfigDiagnostic& d : diagnostics.items()) {
+    if (d.severity == config::ConfigSeverity::kError) {
+      spdlog::error("{}", d.ToString());
+    } else {
+      spdlog::warn("{}", d.ToString());
+    }
+  }
+  if (!loaded.has_value()) {
+    spdlog::error("configuration {} refused: {}", path, loaded.error().ToString());
+    return std::nullopt;
+  }
+  if (!loaded->sources.kafka.has_value()) {
+    spdlog::error("configuration {}: `run` needs sources.kafka", path);
+    return std::nullopt;
+  }
+  return std::move(*loaded);
+}
+
+// Everything the loop owns, in construction order (destroyed in reverse).
+class Daemon {
+ public:
+  Daemon(config::Config config, std::shared_ptr<const rules::LoadedRules> rules,
+         std::unique_ptr<metrics::Metrics> metrics, std::unique_ptr<pipeline::Store> store,
+         std::unique_ptr<RunOutputs> outputs)
+      : config_(std::move(config)),
+        metrics_(std::move(metrics)),
+        store_(std::move(store)),
+        outputs_(std::move(outputs)),
+        pipeline_(*store_, std::move(rules), PipelineOptionsFrom(config_, *metrics_),
+                  [this] { outputs_->NotifyWritten(); }),
+        stats_(*metrics_, *store_, *outputs_, pipeline_) {}
+
+  int Run() {
+    if (const base::Status served = stats_.Serve(config_.metrics.listen); !served.ok()) {
+      spdlog::error("metrics endpoint {}: {}", config_.metrics.listen, served.ToString());
+      return 2;
+    }
+    const config::KafkaSource& kafka = *config_.sources.kafka;
+    base::Result<std::unique_ptr<pipeline::KafkaSource>> source = pipeline::KafkaSource::Create(
+        pipeline::KafkaSourceOptions{kafka.brokers, kafka.topics, kafka.group_id, kafka.properties},
+        pipeline_);
+    if (!source.has_value()) {
+      spdlog::error("{}", source.error().ToString());
+      return 2;
+    }
+    source_ = std::move(*source);
+    pipeline_.set_source(source_.get());
+    stats_.set_source(source_.get());
+    outputs_->Start();
+    notifier_.Ready("consuming");
+    stats_.SetReady(true);
+    spdlog::info("running: group {} on {}, state in {}", kafka.group_id, kafka.brokers,
+                 config_.state.dir);
+    const int code = Loop();
+    return Shutdown(code);
+  }
+
+ private:
+  int Loop() {
+    Clock::time_point next_retention = Clock::now();
+    for (;;) {
+      const Signal signal = TakePendingSignal();
+      if (signal == Signal::kStop) {
+        spdlog::info("stopping on signal");
+        return 0;
+      }
+      if (signal == Signal::kReload) {
+        StartReload();
+      }
+      FinishReloadIfReady();
+      base::Result<pipeline::KafkaMessage> message =
+          source_->Poll(std::min(kMaxPollMs, pipeline_.MillisecondsUntilDue()));
+      if (!message.has_value()) {
+        spdlog::critical("{}", message.error().ToString());
+        return 1;
+      }
+      if (*message != nullptr) {
+        base::CrashPoint("consume.message");
+        pipeline_.Add(**message);
+      }
+      if (pipeline_.due()) {
+        base::CrashPoint("store.pre");
+        const base::Status written = pipeline_.Flush();
+        if (!written.ok()) {
+          spdlog::critical("store write failed, stopping without commit: {}", written.ToString());
+          return 1;
+        }
+        base::CrashPoint("store.post");
+      }
+      ApplyBackpressure();
+      if (Clock::now() >= next_retention) {
+        ApplyRetention();
+        next_retention = Clock::now() + kRetentionEvery;
+      }
+      stats_.Publish();
+      notifier_.KeepAlive();
+    }
+  }
+
+  // Intake pauses while the outbox is past its budget (AT-LEAST-ONCE.md §5), estimated as the
+  // longest sink queue times the mean alert size so far.
+  void ApplyBackpressure() {
+    const pipeline::ConsumerPipelineCounters& counters = pipeline_.counters();
+    const uint64_t mean_alert_bytes =
+        counters.alerts == 0 ? 0 : counters.alert_bytes / counters.alerts;
+    const uint64_t outbox_bytes = outputs_->LongestQueue() * mean_alert_bytes;
+    const bool over = outbox_bytes > config_.limits.outbox_max_bytes;
+    const bool under = outbox_bytes < config_.limits.outbox_max_bytes / 2;
+    if (over && !source_->paused()) {
+      spdlog::warn("outbox over its budget: pausing consumption until sinks catch up");
+      source_->PauseAll();
+    } else if (under && source_->paused()) {
+      spdlog::info("outbox below half its budget: resuming consumption");
+      source_->ResumeAll();
+    }
+  }
+
+  void ApplyRetention() {
+    const int64_t now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+    const base::Status status = store_->ApplyRetention(now_ns);
+    if (!status.ok()) {
+      spdlog::warn("retention: {}", status.ToString());
+    }
+  }
+
+  // SIGHUP: the configuration is read again and the rules loaded off-thread; the swap happens
+  // between batches, and only when the whole new set is valid.
+  void StartReload() {
+    if (reload_.valid()) {
+      spdlog::warn("reload already in progress; SIGHUP ignored");
+      return;
+    }
+    notifier_.Reloading();
+    spdlog::info("reloading rules from {}", config_.path);
+    reload_ = std::async(std::launch::async, [path = config_.path]() {
+      std::optional<config::Config> config = LoadRunConfig(path);
+      if (!config.has_value()) {
+        return base::Result<std::shared_ptr<const rules::LoadedRules>>(
+            base::InvalidInput("configuration refused"));
+      }
+      return LoadRuleSet(config->rules);
+    });
+  }
+
+  void FinishReloadIfReady() {
+    if (!reload_.valid() ||
+        reload_.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+      return;
+    }
+    base::Result<std::shared_ptr<const rules::LoadedRules>> loaded = reload_.get();
+    if (loaded.has_value()) {
+      const base::Status written = pipeline_.Flush();
+      if (written.ok()) {
+        pipeline_.SwapRules(std::move(*loaded));
+        stats_.CountReload(true);
+        spdlog::info("reload done: {} rules now active", pipeline_.rules().rules.size());
+      }
+    } else {
+      stats_.CountReload(false);
+      spdlog::error("reload failed, keeping the {} rules in use: {}",
+                    pipeline_.rules().rules.size(), loaded.error().ToString());
+    }
+    notifier_.Ready("consuming");
+  }
+
+  // AT-LEAST-ONCE.md §9: stop intake, write what was polled, leave the group (its commit
+  // covers the stored offsets), give the sinks their grace period, close the store.
+  int Shutdown(int code) {
+    notifier_.Stopping();
+    stats_.SetReady(false);
+    const Clock::time_point deadline =
+        Clock::now() + std::chrono::seconds(config_.limits.shutdown_timeout_s);
+    source_->PauseAll();
+    base::Status status = pipeline_.Flush();
+    if (!status.ok()) {
+      spdlog::error("final store write failed: {}", status.ToString());
+      code = 1;
+    }
+    if (const base::Status synced = store_->Sync(); !synced.ok()) {
+      spdlog::error("store sync: {}", synced.ToString());
+      code = 1;
+    }
+    const auto left = [&] {
+      return static_cast<int>(std::max<int64_t>(
+          0,
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count()));
+    };
+    if (const base::Status closed = source_->Close(left() * 2 / 3); !closed.ok()) {
+      spdlog::error("{}", closed.ToString());
+      code = code == 0 ? 1 : code;
+    }
+    outputs_->Stop(deadline);
+    spdlog::info("stopped: {} messages, {} events, {} alerts, {} duplicates dropped",
+                 pipeline_.counters().messages, pipeline_.counters().events,
+                 pipeline_.counters().alerts, pipeline_.counters().duplicate_alerts);
+    return code;
+  }
+
+  config::Config config_;
+  std::unique_ptr<metrics::Metrics> metrics_;
+  std::unique_ptr<pipeline::Store> store_;
+  std::unique_ptr<RunOutputs> outputs_;
+  pipeline::ConsumerPipeline pipeline_;
+  RunStats stats_;
+  std::unique_ptr<pipeline::KafkaSource> source_;
+  ServiceNotifier notifier_;
+  std::future<base::Result<std::shared_ptr<const rules::LoadedRules>>> reload_;
+};
+
+}  // namespace
+
+CLI::App* AddRunCommand(CLI::App& app, RunOptions& options) {
+  CLI::App* cmd = app.add_subcommand("run", "Run the daemon: consume, detect, store, alert");
+  cmd->add_option("--config", options.config_path, "Configuration file (YAML)")->required();
+  return cmd;
+}
+
+int RunDaemon(const RunOptions& options) {
+  // Before any thread exists, so every thread inherits the mask.
+  BlockLifecycleSignals();
+  base::ArmCrashPoints();
+  (void)ConfigureLogging("info", "text");
+  std::optional<config::Config> config = LoadRunConfig(options.config_path);
+  if (!config.has_value()) {
+    return 2;
+  }
+  if (const base::Status logging = ConfigureLogging(config->logging.level, config->logging.format);
+      !logging.ok()) {
+    spdlog::error("{}", logging.ToString());
+    return 2;
+  }
+  base::Result<std::shared_ptr<const rules::LoadedRules>> rules = LoadRuleSet(config->rules);
+  if (!rules.has_value()) {
+    spdlog::error("{}", rules.error().ToString());
+    return 2;
+  }
+  base::Result<std::unique_ptr<pipeline::Store>> store =
+      pipeline::Store::Open(StoreOptionsFrom(*config));
+  if (!store.has_value()) {
+    spdlog::error("state directory {}: {}", config->state.dir, store.error().ToString());
+    return 1;
+  }
+  base::Result<std::unique_ptr<RunOutputs>> outputs = RunOutputs::Create(*config, **store);
+  if (!outputs.has_value()) {
+    spdlog::error("{}", outputs.error().ToString());
+    return 2;
+  }
+  base::Result<std::unique_ptr<metrics::Metrics>> metrics = metrics::Metrics::Create();
+  if (!metrics.has_value()) {
+    spdlog::error("{}", metrics.error().ToString());
+    return 1;
+  }
+  Daemon daemon(std::move(*config), std::move(*rules), std::move(*metrics), std::move(*store),
+                std::move(*outputs));
+  return daemon.Run();
+}
+
+}  // namespace trailhound::daemon

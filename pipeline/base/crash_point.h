@@ -1,0 +1,26 @@
+// pipeline/base/crash_point.h: deterministic crashes for the fault tests of AT-LEAST-ONCE.md §12.
+// `TRAILHOUND_CRASHPOINT=NAME:N` makes the N-th pass through CrashPoint("NAME") raise SIGKILL,
+// the same death as kill -9 but at an exact moment. Unset (production), a pass is one branch.
+// Built in unless CMake's TH_CRASH_POINTS is OFF.
+#pragma once
+
+#include <string_view>
+
+namespace trailhound::base {
+
+// Reads TRAILHOUND_CRASHPOINT; call once at start, before threads.
+void ArmCrashPoints();
+
+#ifdef TH_CRASH_POINTS
+void CrashPointSlow(std::string_view name);
+extern bool g_crash_point_armed;
+inline void CrashPoint(std::string_view name) {
+  if (g_crash_point_armed) [[unlikely]] {
+    CrashPointSlow(name);
+  }
+}
+#else
+inline void CrashPoint(std::string_view /*name*/) {}
+#endif
+
+}  // namespace trailhound::base

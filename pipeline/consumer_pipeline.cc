@@ -1,0 +1,263 @@
+// pipeline/consumer_pipeline.cc: decode → evaluate → StoreBatch → durable write → offsets store.
+#include "pipeline/consumer_pipeline.h"
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
+#include <librdkafka/rdkafka.h>
+#include <prometheus/histogram.h>
+#include <spdlog/spdlog.h>
+
+#include "pipeline/base/str_cat.h"
+
+namespace trailhound::pipeline {
+namespace {
+
+int64_t SteadyMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+using SteadyClock = std::chrono::steady_clock;
+
+double Seconds(SteadyClock::duration elapsed) {
+  return std::chrono::duration<double>(elapsed).count();
+}
+
+int64_t WallClockNanos() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+ConsumerPipeline::ConsumerPipeline(Store& store, std::shared_ptr<const rules::LoadedRules> rules,
+                                   const ConsumerPipelineOptions& options,
+                                   std::function<void()> on_written)
+    : store_(store),
+      rules_(std::move(rules)),
+      options_(options),
+      on_written_(std::move(on_written)),
+      decoder_(options.decode_limits),
+      correlations_(
+          std::make_unique<rules::CorrelationEngine>(rules_->correlations, options.correlation)) {
+  input_.source = "kafka";
+  counters_.matches_by_rule.assign(rules_->rules.size(), 0);
+}
+
+ConsumerPipeline::~ConsumerPipeline() = default;
+
+void ConsumerPipeline::SwapRules(std::shared_ptr<const rules::LoadedRules> rules) {
+  rules_ = std::move(rules);
+  // Open windows refer to the old rules; they are closed (and due alerts written) first.
+  correlations_->Flush(correlation_alerts_);
+  AddCorrelationAlerts(nullptr);
+  correlations_ =
+      std::make_unique<rules::CorrelationEngine>(rules_->correlations, options_.correlation);
+  counters_.matches_by_rule.assign(rules_->rules.size(), 0);
+  ++counters_.rules_generation;
+}
+
+const std::shared_ptr<const std::string>& ConsumerPipeline::SourceName(
+    const TopicPartition& partition) {
+  std::shared_ptr<const std::string>& name = source_names_[partition];
+  if (name == nullptr) {
+    name = std::make_shared<const std::string>(
+        base::StrCat({partition.topic, "/", std::to_string(partition.partition)}));
+  }
+  return name;
+}
+
+void ConsumerPipeline::StartBatchIfNeeded() {
+  if (!batch_.has_value()) {
+    batch_.emplace(store_.NewBatch());
+    batch_messages_ = 0;
+    batch_started_ms_ = SteadyMillis();
+  }
+}
+
+void ConsumerPipeline::Add(const rd_kafka_message_s& message) {
+  StartBatchIfNeeded();
+  message_ = &message;
+  message_partition_ = TopicPartition{rd_kafka_topic_name(message.rkt), message.partition};
+  input_.received_at_ns = WallClockNanos();
+  event::Position position;
+  position.source = SourceName(message_partition_);
+  position.byte_offset = static_cast<uint64_t>(message.offset);
+  const std::string_view bytes(static_cast<const char*>(message.payload), message.len);
+  const SteadyClock::time_point start = SteadyClock::now();
+  evaluate_time_ = {};
+  decoder_.Decode(bytes, position, *this);
+  if (options_.metrics != nullptr) {
+    const SteadyClock::duration total = SteadyClock::now() - start;
+    options_.metrics->StageLatency(metrics::Stage::kDecode)
+        .Observe(Seconds(total - evaluate_time_));
+    options_.metrics->StageLatency(metrics::Stage::kEvaluate).Observe(Seconds(evaluate_time_));
+  }
+  message_ = nullptr;
+  ++batch_messages_;
+  ++counters_.messages;
+  auto topic = counters_.messages_by_topic.find(message_partition_.topic);
+  if (topic == counters_.messages_by_topic.end()) {
+    topic = counters_.messages_by_topic.emplace(message_partition_.topic, 0).first;
+  }
+  ++topic->second;
+  batch_next_offsets_[message_partition_] = message.offset + 1;
+}
+
+void ConsumerPipeline::OnEvent(event::Event&& decoded) {
+  ++counters_.events;
+  counters_.decode.CountEvent(decoded);
+  batch_->PutEvent(decoded.event_time_ns(), decoded.event_id(), decoded.CanonicalJson());
+  const SteadyClock::time_point start = SteadyClock::now();
+  rules::MatchRules(*rules_, decoded, scratch_, matched_);
+  evaluate_time_ += SteadyClock::now() - start;
+  for (const uint32_t index : matched_) {
+    ++counters_.matches_by_rule[index];
+    const rules::CompiledRule& rule = rules_->rules[index];
+    if (rule.generates_alerts) {
+      AddAlert(EventAlertId(rule, decoded), FormatAlert(rule, decoded, input_, WallClockNanos()),
+               decoded.event_time_ns());
+    }
+  }
+  if (!rules_->correlations.empty()) {
+    correlations_->Observe(decoded, matched_, correlation_alerts_);
+    AddCorrelationAlerts(&decoded);
+  }
+}
+
+void ConsumerPipeline::AddCorrelationAlerts(const event::Event* completing) {
+  for (const rules::CorrelationAlert& alert : correlation_alerts_) {
+    StartBatchIfNeeded();
+    AddAlert(CorrelationAlertId(alert),
+             FormatCorrelationAlert(alert, completing, input_, WallClockNanos()),
+             alert.last_time_ns);
+  }
+  correlation_alerts_.clear();
+}
+
+void ConsumerPipeline::AddAlert(const std::string& alert_id, const std::string& body,
+                                int64_t event_time_ns) {
+  base::Result<bool> added = batch_->AddAlert(alert_id, body, event_time_ns);
+  if (!added.has_value()) {
+    // The dedup lookup failed: the batch cannot be trusted; Flush reports it.
+    if (batch_error_.ok()) {
+      batch_error_ = added.error();
+    }
+    return;
+  }
+  if (*added) {
+    ++counters_.alerts;
+    counters_.alert_bytes += body.size();
+  } else {
+    ++counters_.duplicate_alerts;
+  }
+}
+
+void ConsumerPipeline::OnReject(const Rejected& rejected) {
+  ++counters_.decode.rejected[static_cast<size_t>(rejected.reason)];
+  ++counters_.dead_letters;
+  DeadLetterRecord record;
+  record.reason = std::string(RejectReasonName(rejected.reason));
+  record.error = rejected.error;
+  if (message_ != nullptr) {
+    record.source_topic = message_partition_.topic;
+    record.source_partition = message_partition_.partition;
+    record.source_offset = message_->offset;
+    rd_kafka_timestamp_type_t type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
+    record.source_timestamp_ms = rd_kafka_message_timestamp(message_, &type);
+  }
+  const size_t keep = std::min(rejected.raw.size(), options_.dead_letter_raw_bytes);
+  record.raw.assign(rejected.raw.data(), keep);
+  record.truncated = keep < rejected.raw.size();
+  batch_->AddDeadLetter(record);
+}
+
+void ConsumerPipeline::OnSkip(SkipReason reason, const event::Position& /*position*/) {
+  ++counters_.decode.skipped[static_cast<size_t>(reason)];
+}
+
+int ConsumerPipeline::MillisecondsUntilDue() const {
+  if (!batch_.has_value() || (batch_->empty() && batch_next_offsets_.empty())) {
+    return 1'000'000;
+  }
+  if (batch_messages_ >= options_.batch_max_messages) {
+    return 0;
+  }
+  const int64_t left = batch_started_ms_ + options_.batch_max_ms - SteadyMillis();
+  return static_cast<int>(std::clamp<int64_t>(left, 0, 1'000'000));
+}
+
+base::Status ConsumerPipeline::Flush(int64_t give_up_ms) {
+  if (!batch_.has_value()) {
+    return base::Status::Ok();
+  }
+  if (!batch_error_.ok()) {
+    return batch_error_;
+  }
+  for (const auto& [partition, next] : batch_next_offsets_) {
+    batch_->SetNextOffset(partition.topic, partition.partition, next);
+  }
+  const SteadyClock::time_point start = SteadyClock::now();
+  const int64_t give_up_at = SteadyMillis() + give_up_ms;
+  int64_t backoff_ms = 10;
+  for (;;) {
+    base::Status status = store_.Write(*batch_);
+    if (status.ok()) {
+      break;
+    }
+    // Busy, TryAgain, NoSpace: the same batch again, later. Anything else: stop (§3).
+    if (status.code() != base::StatusCode::kUnavailable || SteadyMillis() >= give_up_at) {
+      return status;
+    }
+    ++counters_.write_retries;
+    spdlog::warn("store write failed, retrying: {}", status.ToString());
+    std::this_thread::sleep_for(std::chrono::milliseconds(backoff_ms));
+    backoff_ms = std::min<int64_t>(backoff_ms * 2, 2000);
+  }
+  ++counters_.batches;
+  if (options_.metrics != nullptr) {
+    options_.metrics->StageLatency(metrics::Stage::kStore)
+        .Observe(Seconds(SteadyClock::now() - start));
+  }
+  if (source_ != nullptr) {
+    for (const auto& [partition, next] : batch_next_offsets_) {
+      source_->StoreOffset(partition, next);
+    }
+  }
+  batch_.reset();
+  batch_next_offsets_.clear();
+  batch_messages_ = 0;
+  if (on_written_) {
+    on_written_();
+  }
+  return base::Status::Ok();
+}
+
+std::optional<int64_t> ConsumerPipeline::LocalNextOffset(const TopicPartition& partition) {
+  return store_.NextOffset(partition.topic, partition.partition);
+}
+
+void ConsumerPipeline::OnRevoke(const std::vector<TopicPartition>& partitions, bool lost) {
+  if (lost) {
+    // Another member may own them now: their offsets are neither stored nor recorded. What was
+    // polled from them is still written (harmless: the events are keyed, and the alerts fall
+    // in the duplicate window of AT-LEAST-ONCE.md §10 a).
+    for (const TopicPartition& partition : partitions) {
+      batch_next_offsets_.erase(partition);
+    }
+  }
+  const base::Status status = Flush();
+  if (!status.ok()) {
+    // Nothing of the batch is durable, so nothing of it is committed: the next owner redoes it.
+    spdlog::error("store write during revoke failed: {}", status.ToString());
+    batch_.reset();
+    batch_next_offsets_.clear();
+    batch_error_ = status;
+  }
+}
+
+}  // namespace trailhound::pipeline

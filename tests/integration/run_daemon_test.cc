@@ -1,0 +1,158 @@
+// tests/integration/run_daemon_test.cc: `trailhound run` end to end on a real Kafka protocol
+// broker (trailhound dev-broker) with kcat producing the CloudTrail and reading the alerts
+// topic back: every expected alert arrives once in the NDJSON file and the alerts topic, bad
+// records reach the dead-letter topic with their reasons, SIGHUP swaps good rules and keeps the
+// old ones on a broken file, and SIGTERM drains and exits 0.
+#include <signal.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "tests/integration/daemon_harness.h"
+
+namespace trailhound::testing {
+namespace {
+
+constexpr char kTopics[][32] = {"cloudtrail:4", "trailhound-alerts:1", "trailhound-dead-letters:1"};
+
+class RunDaemonTest : public DaemonHarness {
+ protected:
+  void StartBrokerWithTopics() { StartBroker({kTopics[0], kTopics[1], kTopics[2]}); }
+};
+
+TEST_F(RunDaemonTest, EveryExpectedAlertArrivesOnceInTheFileAndTheTopic) {
+  ASSERT_NO_FATAL_FAILURE(StartBrokerWithTopics());
+  const GeneratedEvents events = GenerateEvents("e2e", 3000, 50);
+  ASSERT_NO_FATAL_FAILURE(Produce("cloudtrail", events.lines));
+  const std::string member = dir_ / "a";
+  PrepareMember(member, Config());
+  ChildProcess daemon;
+  ASSERT_NO_FATAL_FAILURE(StartDaemon(daemon, member));
+
+  const std::vector<std::string> file_lines =
+      WaitForLines(member + "/alerts.ndjson", events.alerting_ids.size(), {&daemon});
+  const std::vector<std::string> topic_lines =
+      ConsumeTopic("trailhound-alerts", events.alerting_ids.size());
+  ASSERT_NO_FATAL_FAILURE(StopDaemon(daemon));
+
+  const AlertTally from_file = TallyAlerts(Lines(ReadFile(member + "/alerts.ndjson")));
+  EXPECT_EQ(from_file.ids, events.alerting_ids);
+  EXPECT_EQ(from_file.duplicates, 0u);
+  const AlertTally from_topic = TallyAlerts(topic_lines);
+  EXPECT_EQ(from_topic.ids, events.alerting_ids);
+  EXPECT_EQ(from_topic.duplicates, 0u);
+  EXPECT_NE(daemon.stderr_text().find("stopped: 3000 messages, 3000 events"), std::string::npos)
+      << daemon.stderr_text();
+}
+
+TEST_F(RunDaemonTest, ARestartReadsNothingTwiceAndAlertsNothingTwice) {
+  ASSERT_NO_FATAL_FAILURE(StartBrokerWithTopics());
+  const GeneratedEvents first = GenerateEvents("before", 1000, 20);
+  ASSERT_NO_FATAL_FAILURE(Produce("cloudtrail", first.lines));
+  const std::string member = dir_ / "a";
+  PrepareMember(member, Config());
+  {
+    ChildProcess daemon;
+    ASSERT_NO_FATAL_FAILURE(StartDaemon(daemon, member));
+    WaitForLines(member + "/alerts.ndjson", first.alerting_ids.size(), {&daemon});
+    ASSERT_NO_FATAL_FAILURE(StopDaemon(daemon));
+  }
+  const GeneratedEvents second = GenerateEvents("after", 1000, 20);
+  ASSERT_NO_FATAL_FAILURE(Produce("cloudtrail", second.lines));
+  ChildProcess daemon;
+  ASSERT_NO_FATAL_FAILURE(StartDaemon(daemon, member));
+  const size_t total = first.alerting_ids.size() + second.alerting_ids.size();
+  WaitForLines(member + "/alerts.ndjson", total, {&daemon});
+  ASSERT_NO_FATAL_FAILURE(StopDaemon(daemon));
+  // The second run consumed only what was produced after the first stopped.
+  EXPECT_NE(daemon.stderr_text().find("stopped: 1000 messages"), std::string::npos)
+      << daemon.stderr_text();
+  const AlertTally tally = TallyAlerts(Lines(ReadFile(member + "/alerts.ndjson")));
+  std::set<std::string> expected = first.alerting_ids;
+  expected.insert(second.alerting_ids.begin(), second.alerting_ids.end());
+  EXPECT_EQ(tally.ids, expected);
+  EXPECT_EQ(tally.duplicates, 0u);
+}
+
+TEST_F(RunDaemonTest, BadRecordsGoToTheDeadLetterTopicWithTheirReasonsAndTheRestFlows) {
+  ASSERT_NO_FATAL_FAILURE(StartBrokerWithTopics());
+  GeneratedEvents events = GenerateEvents("mixed", 200, 10);
+  std::vector<std::string> lines = events.lines;
+  // A 2 MiB record: over the 1 MiB event limit, kept in its dead letter cut to 64 KiB.
+  const std::string huge =
+      base::StrCat({R"({"eventVersion":"1.08","eventID":"huge",)", R"("requestParameters":{"x":")",
+                    std::string(2 << 20, 'A'), R"("}})"});
+  lines.insert(lines.begin() + 5, "{this is not json");
+  lines.insert(lines.begin() + 50, R"({"hello":"world","not":"cloudtrail"})");
+  lines.insert(lines.begin() + 100, huge);
+  ASSERT_NO_FATAL_FAILURE(Produce("cloudtrail", lines, {"-X", "message.max.bytes=4000000"}));
+  const std::string member = dir_ / "a";
+  PrepareMember(member, Config());
+  ChildProcess daemon;
+  ASSERT_NO_FATAL_FAILURE(StartDaemon(daemon, member));
+  WaitForLines(member + "/alerts.ndjson", events.alerting_ids.size(), {&daemon});
+  // Headers as `name=value` pairs, then the value's size.
+  const std::vector<std::string> dead = ConsumeTopic("trailhound-dead-letters", 3, "%h|%S\n");
+  ASSERT_NO_FATAL_FAILURE(StopDaemon(daemon));
+  ASSERT_EQ(dead.size(), 3u);
+  std::vector<std::string> reasons;
+  for (const std::string& line : dead) {
+    EXPECT_NE(line.find("source_topic=cloudtrail"), std::string::npos) << line;
+    const std::size_t at = line.find("reason=") + std::string("reason=").size();
+    reasons.push_back(line.substr(at, line.find(',', at) - at));
+    if (reasons.back() == "too-large") {
+      EXPECT_NE(line.find("truncated=true"), std::string::npos) << line;
+      EXPECT_TRUE(line.ends_with("|65536")) << line;
+    }
+  }
+  std::sort(reasons.begin(), reasons.end());
+  EXPECT_EQ(reasons, (std::vector<std::string>{"malformed-json", "not-cloudtrail", "too-large"}));
+  const AlertTally tally = TallyAlerts(Lines(ReadFile(member + "/alerts.ndjson")));
+  EXPECT_EQ(tally.ids, events.alerting_ids);
+  EXPECT_EQ(tally.duplicates, 0u);
+}
+
+TEST_F(RunDaemonTest, SighupKeepsTheOldRulesOnABrokenFileAndSwapsInGoodOnes) {
+  ASSERT_NO_FATAL_FAILURE(StartBrokerWithTopics());
+  const std::string member = dir_ / "a";
+  PrepareMember(member, Config());
+  ChildProcess daemon;
+  ASSERT_NO_FATAL_FAILURE(StartDaemon(daemon, member));
+
+  WriteFile(member + "/rules/broken.yml", "title: broken\ndetection:\n  condition: nothing\n");
+  daemon.Signal(SIGHUP);
+  ASSERT_TRUE(daemon.WaitForStderr("reload failed", TestClock::now() + kDaemonStartTimeout))
+      << daemon.stderr_text();
+  const GeneratedEvents first = GenerateEvents("kept", 100, 10);
+  ASSERT_NO_FATAL_FAILURE(Produce("cloudtrail", first.lines));
+  WaitForLines(member + "/alerts.ndjson", first.alerting_ids.size(), {&daemon});
+
+  // A good set: the broken file fixed into a rule on DescribeInstances, which every other
+  // generated event is.
+  WriteFile(member + "/rules/broken.yml", R"(title: instances described
+id: 5f0c2d4e-1b2a-4c3d-8e9f-0a1b2c3d4e5f
+logsource: {product: aws, service: cloudtrail}
+detection:
+  selection:
+    eventName: DescribeInstances
+  condition: selection
+level: low
+)");
+  daemon.Signal(SIGHUP);
+  ASSERT_TRUE(daemon.WaitForStderr("reload done", TestClock::now() + kDaemonStartTimeout))
+      << daemon.stderr_text();
+  const GeneratedEvents second = GenerateEvents("swapped", 20, 10);
+  ASSERT_NO_FATAL_FAILURE(Produce("cloudtrail", second.lines));
+  // 2 DeleteTrail alerts plus 18 DescribeInstances alerts.
+  const size_t total = first.alerting_ids.size() + 20;
+  const std::vector<std::string> lines = WaitForLines(member + "/alerts.ndjson", total, {&daemon});
+  ASSERT_NO_FATAL_FAILURE(StopDaemon(daemon));
+  EXPECT_EQ(lines.size(), total);
+  EXPECT_EQ(TallyAlerts(lines).duplicates, 0u);
+}
+
+}  // namespace
+}  // namespace trailhound::testing
