@@ -9,6 +9,8 @@
 #include <iterator>
 #include <utility>
 
+#include "pipeline/base/crash_point.h"
+
 namespace trailhound::pipeline {
 namespace {
 
@@ -152,6 +154,8 @@ SinkWorker::Round SinkWorker::DeliverOnce() {
     // acknowledgement has to be retried.
     cursor_ = entries_[count - 1].seq;
     delivered_ += count;
+    // Fault tests: the destination has the alerts, the store does not know yet.
+    base::CrashPoint("sink.delivered");
   }
   if (base::Status status = AcknowledgePending(); !status.ok()) {
     RecordError(status);

@@ -75,6 +75,21 @@ struct PartitionListDeleter {
 };
 using PartitionList = std::unique_ptr<rd_kafka_topic_partition_list_t, PartitionListDeleter>;
 
+// `cloudtrail[0,3] audit[1]` for logs.
+std::string Describe(const rd_kafka_topic_partition_list_t* list) {
+  std::map<std::string, std::string> by_topic;
+  for (int i = 0; i < list->cnt; ++i) {
+    std::string& ids = by_topic[list->elems[i].topic];
+    ids += ids.empty() ? "" : ",";
+    ids += std::to_string(list->elems[i].partition);
+  }
+  std::string out;
+  for (const auto& [topic, ids] : by_topic) {
+    out += base::StrCat({out.empty() ? "" : " ", topic, "[", ids, "]"});
+  }
+  return out;
+}
+
 void LogError(rd_kafka_error_t* error, const char* what) {
   if (error != nullptr) {
     spdlog::error("kafka {}: {}", what, rd_kafka_error_string(error));
@@ -225,6 +240,7 @@ void KafkaSource::Assign(rd_kafka_topic_partition_list_s* partitions) {
     state = PartitionState{};
     state.local_next = listener_.LocalNextOffset(tp);
   }
+  spdlog::info("kafka: assigned {}", Describe(partitions));
   // Offsets are left unset: librdkafka starts at the committed offset (§2).
   LogError(rd_kafka_incremental_assign(rk_, partitions), "incremental assign");
   if (paused_) {
@@ -238,6 +254,7 @@ void KafkaSource::Revoke(rd_kafka_topic_partition_list_s* partitions, bool lost)
   if (lost) {
     counters_.lost_assignments.fetch_add(1, std::memory_order_relaxed);
   }
+  spdlog::info("kafka: {} {}", lost ? "lost" : "revoked", Describe(partitions));
   listener_.OnRevoke(revoked, lost);
   for (const TopicPartition& tp : revoked) {
     partitions_.erase(tp);

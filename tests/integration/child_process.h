@@ -205,6 +205,15 @@ class ChildProcess {
   }
 
   void Signal(int signal) { kill(pid_, signal); }
+  // The exit code (128 + signal when a signal ended it) if it has exited, without waiting.
+  std::optional<int> PollExit() {
+    int status = 0;
+    if (pid_ <= 0 || waitpid(pid_, &status, WNOHANG) != pid_) {
+      return std::nullopt;
+    }
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
   // Reads its output for `duration`, so its pipes never fill while a test waits on something
   // else.
   void PumpFor(std::chrono::milliseconds duration) {

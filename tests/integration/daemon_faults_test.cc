@@ -1,0 +1,255 @@
+// tests/integration/daemon_faults_test.cc: the delivery promise under faults (AT-LEAST-ONCE.md
+// §12): kill -9 at exact crash points and at seeded random ones, a broker outage, and a second
+// member joining and leaving the consumer group. After each run the oracle checks I1 (every
+// expected alert reached both sinks), I2 (no id twice in a sink) and I3 (every produced event
+// is in a member's store). Every wait has a deadline.
+#include <signal.h>
+
+#include <cctype>
+#include <cstdint>
+#include <cstdlib>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "pipeline/store.h"
+#include "tests/integration/daemon_harness.h"
+
+namespace trailhound::testing {
+namespace {
+
+constexpr int kKilled = 128 + SIGKILL;
+
+class DaemonFaultsTest : public DaemonHarness {
+ protected:
+  void SetUp() override {
+    DaemonHarness::SetUp();
+    if (IsSkipped()) {
+      return;
+    }
+    ASSERT_NO_FATAL_FAILURE(
+        StartBroker({"cloudtrail:4", "trailhound-alerts:1", "trailhound-dead-letters:1"}));
+  }
+
+  std::string MemberConfig(const std::string& group = "th-faults") {
+    std::string config = Config(group);
+    // 50-message batches: crash points land between many durable writes.
+    const std::string from = "    batch_max_ms: 20\n";
+    config.replace(config.find(from), from.size(),
+                   "    batch_max_ms: 20\n    batch_max_messages: 50\n");
+    return config;
+  }
+
+  // Runs a member until it kills itself at `crash_point` (NAME:N); returns its exit code.
+  std::optional<int> RunUntilCrash(const std::string& member, const std::string& crash_point) {
+    ChildProcess daemon;
+    StartDaemon(daemon, member, {"TRAILHOUND_CRASHPOINT=" + crash_point});
+    if (::testing::Test::HasFatalFailure()) {
+      return std::nullopt;
+    }
+    const TestClock::time_point deadline = TestClock::now() + kAlertTimeout;
+    std::optional<int> code;
+    while (!code.has_value() && TestClock::now() < deadline) {
+      daemon.PumpFor(std::chrono::milliseconds(100));
+      code = daemon.PollExit();
+    }
+    EXPECT_EQ(code, std::optional<int>(kKilled))
+        << "crash point " << crash_point << " never hit; stderr:\n"
+        << daemon.stderr_text();
+    return code;
+  }
+
+  // Restarts the member without faults until every expected alert is in its file, then stops.
+  void RunToCompletion(const std::string& member, size_t alerts) {
+    ChildProcess daemon;
+    ASSERT_NO_FATAL_FAILURE(StartDaemon(daemon, member));
+    WaitForLines(member + "/alerts.ndjson", alerts, {&daemon});
+    ASSERT_NO_FATAL_FAILURE(StopDaemon(daemon));
+  }
+
+  // I1 and I2 for the file of `member` and the alerts topic.
+  void ExpectEveryAlertOnce(const std::vector<std::string>& members,
+                            const std::set<std::string>& expected) {
+    std::vector<std::string> file_lines;
+    for (const std::string& member : members) {
+      const std::vector<std::string> lines = Lines(ReadFile(member + "/alerts.ndjson"));
+      file_lines.insert(file_lines.end(), lines.begin(), lines.end());
+    }
+    const AlertTally from_files = TallyAlerts(file_lines);
+    EXPECT_EQ(from_files.ids, expected);
+    EXPECT_EQ(from_files.duplicates, 0u);
+    const ToolResult consumed =
+        Kcat({"-C", "-b", bootstrap_, "-t", "trailhound-alerts", "-o", "beginning", "-e", "-q"});
+    const AlertTally from_topic = TallyAlerts(Lines(consumed.out));
+    EXPECT_EQ(from_topic.ids, expected);
+    EXPECT_EQ(from_topic.duplicates, 0u);
+  }
+
+  // I3: every produced eventID is stored by one of the members.
+  void ExpectEveryEventStored(const std::vector<std::string>& members,
+                              const std::vector<std::string>& lines) {
+    std::set<std::string> stored;
+    for (const std::string& member : members) {
+      pipeline::StoreOptions options;
+      options.dir = member + "/state";
+      options.sinks = {"file", "kafka"};
+      base::Result<std::unique_ptr<pipeline::Store>> store = pipeline::Store::Open(options);
+      ASSERT_TRUE(store.has_value()) << store.error().ToString();
+      std::vector<pipeline::StoredEvent> events;
+      ASSERT_TRUE(
+          (*store)->ReadEvents(0, std::numeric_limits<int64_t>::max(), 1 << 20, events).ok());
+      for (const pipeline::StoredEvent& event : events) {
+        stored.insert(event.event_id);
+      }
+    }
+    std::set<std::string> produced;
+    for (const std::string& line : lines) {
+      produced.insert(AlertEventId(line));
+    }
+    EXPECT_EQ(stored, produced);
+  }
+};
+
+class CrashPointTest : public DaemonFaultsTest,
+                       public ::testing::WithParamInterface<const char*> {};
+
+// AT-LEAST-ONCE.md §12 rows 1 and 2: kill -9 before the write, after it, after the consume of a
+// message, and between a sink's delivery and its acknowledgement.
+TEST_P(CrashPointTest, KillNineThenRestartDeliversEveryAlertOnceAndStoresEveryEvent) {
+  const GeneratedEvents events = GenerateEvents("crash", 1000, 10);
+  ASSERT_NO_FATAL_FAILURE(Produce("cloudtrail", events.lines));
+  const std::string member = dir_ / "a";
+  PrepareMember(member, MemberConfig());
+  ASSERT_EQ(RunUntilCrash(member, GetParam()), std::optional<int>(kKilled));
+  ASSERT_NO_FATAL_FAILURE(RunToCompletion(member, events.alerting_ids.size()));
+  ExpectEveryAlertOnce({member}, events.alerting_ids);
+  ExpectEveryEventStored({member}, events.lines);
+}
+
+INSTANTIATE_TEST_SUITE_P(CrashPoints, CrashPointTest,
+                         ::testing::Values("store.pre:4", "store.post:4", "consume.message:333",
+                                           "sink.delivered:2"),
+                         [](const ::testing::TestParamInfo<const char*>& param) {
+                           std::string name = param.param;
+                           for (char& c : name) {
+                             c = std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+                           }
+                           return name;
+                         });
+
+// §12 row 3: seeded random crash points, several kills in a row while a stream is produced in
+// steps. TH_FAULT_SEEDS (default 2) and TH_FAULT_KILLS (default 2) widen the run.
+TEST_F(DaemonFaultsTest, RandomKillsAcrossSeedsLoseAndDuplicateNothing) {
+  const int seeds = std::getenv("TH_FAULT_SEEDS") ? std::atoi(std::getenv("TH_FAULT_SEEDS")) : 2;
+  const int kills = std::getenv("TH_FAULT_KILLS") ? std::atoi(std::getenv("TH_FAULT_KILLS")) : 2;
+  const char* points[] = {"store.pre", "store.post", "consume.message", "sink.delivered"};
+  std::vector<std::string> all_lines;
+  std::set<std::string> expected;
+  for (int seed = 1; seed <= seeds; ++seed) {
+    std::mt19937 random(static_cast<uint32_t>(seed));
+    const std::string member = dir_ / ("seed" + std::to_string(seed));
+    PrepareMember(member, MemberConfig("th-seed-" + std::to_string(seed)));
+    for (int kill = 0; kill < kills; ++kill) {
+      const GeneratedEvents step =
+          GenerateEvents("s" + std::to_string(seed) + "k" + std::to_string(kill), 400, 8);
+      ASSERT_NO_FATAL_FAILURE(Produce("cloudtrail", step.lines));
+      all_lines.insert(all_lines.end(), step.lines.begin(), step.lines.end());
+      expected.insert(step.alerting_ids.begin(), step.alerting_ids.end());
+      const std::string point = points[random() % 4];
+      const int count = point == "consume.message" ? 1 + static_cast<int>(random() % 300)
+                                                   : 1 + static_cast<int>(random() % 4);
+      SCOPED_TRACE("seed " + std::to_string(seed) + " kill " + std::to_string(kill) + " at " +
+                   point + ":" + std::to_string(count));
+      ASSERT_EQ(RunUntilCrash(member, point + ":" + std::to_string(count)),
+                std::optional<int>(kKilled));
+    }
+    // Each seed is its own consumer group: it reads the whole topic, so it must end with every
+    // alert produced so far.
+    ASSERT_NO_FATAL_FAILURE(RunToCompletion(member, expected.size()));
+    const AlertTally tally = TallyAlerts(Lines(ReadFile(member + "/alerts.ndjson")));
+    EXPECT_EQ(tally.ids, expected);
+    EXPECT_EQ(tally.duplicates, 0u);
+    ExpectEveryEventStored({member}, all_lines);
+  }
+}
+
+// §12 row 6: every broker down for a while mid-stream, then up: the daemon survives and ends
+// with everything, once.
+TEST_F(DaemonFaultsTest, ABrokerOutageLosesNothing) {
+  const GeneratedEvents before = GenerateEvents("before", 500, 10);
+  const GeneratedEvents after = GenerateEvents("after", 500, 10);
+  ASSERT_NO_FATAL_FAILURE(Produce("cloudtrail", before.lines));
+  const std::string member = dir_ / "a";
+  PrepareMember(member, MemberConfig());
+  ChildProcess daemon;
+  ASSERT_NO_FATAL_FAILURE(StartDaemon(daemon, member));
+  WaitForLines(member + "/alerts.ndjson", before.alerting_ids.size(), {&daemon});
+  ASSERT_NO_FATAL_FAILURE(BrokerControl("down"));
+  // The outage lasts while the daemon notices it: its librdkafka reports the brokers down.
+  ASSERT_TRUE(daemon.WaitForStderr("Connection refused", TestClock::now() + kAlertTimeout))
+      << daemon.stderr_text();
+  ASSERT_NO_FATAL_FAILURE(BrokerControl("up"));
+  ASSERT_NO_FATAL_FAILURE(Produce("cloudtrail", after.lines));
+  std::set<std::string> expected = before.alerting_ids;
+  expected.insert(after.alerting_ids.begin(), after.alerting_ids.end());
+  WaitForLines(member + "/alerts.ndjson", expected.size(), {&daemon});
+  ASSERT_NO_FATAL_FAILURE(StopDaemon(daemon));
+  ExpectEveryAlertOnce({member}, expected);
+  std::vector<std::string> lines = before.lines;
+  lines.insert(lines.end(), after.lines.begin(), after.lines.end());
+  ExpectEveryEventStored({member}, lines);
+}
+
+// §12 rows 9 and 10: a second member joins mid-stream and later leaves cleanly; partitions
+// split and come back, and the two members together alert on everything exactly once.
+TEST_F(DaemonFaultsTest, ASecondMemberJoinsAndLeavesWithoutLossOrDuplicates) {
+  const GeneratedEvents first = GenerateEvents("first", 400, 10);
+  const GeneratedEvents second = GenerateEvents("second", 400, 10);
+  const GeneratedEvents third = GenerateEvents("third", 400, 10);
+  const std::string a = dir_ / "a";
+  const std::string b = dir_ / "b";
+  PrepareMember(a, MemberConfig("th-pair"));
+  PrepareMember(b, MemberConfig("th-pair"));
+  ChildProcess member_a;
+  ASSERT_NO_FATAL_FAILURE(StartDaemon(member_a, a));
+  ASSERT_NO_FATAL_FAILURE(Produce("cloudtrail", first.lines));
+  WaitForLines(a + "/alerts.ndjson", first.alerting_ids.size(), {&member_a});
+
+  ChildProcess member_b;
+  ASSERT_NO_FATAL_FAILURE(StartDaemon(member_b, b));
+  // The join completes with a cooperative rebalance; B reports its first assignment.
+  ASSERT_TRUE(member_b.WaitForStderr("assigned", TestClock::now() + kAlertTimeout))
+      << member_b.stderr_text();
+  ASSERT_NO_FATAL_FAILURE(Produce("cloudtrail", second.lines));
+  std::set<std::string> expected = first.alerting_ids;
+  expected.insert(second.alerting_ids.begin(), second.alerting_ids.end());
+  const TestClock::time_point deadline = TestClock::now() + kAlertTimeout;
+  while (Lines(ReadFile(a + "/alerts.ndjson")).size() +
+                 Lines(ReadFile(b + "/alerts.ndjson")).size() <
+             expected.size() &&
+         TestClock::now() < deadline) {
+    member_a.PumpFor(std::chrono::milliseconds(25));
+    member_b.PumpFor(std::chrono::milliseconds(25));
+  }
+  EXPECT_FALSE(Lines(ReadFile(b + "/alerts.ndjson")).empty())
+      << "B never received a partition; B:\n"
+      << member_b.stderr_text();
+
+  ASSERT_NO_FATAL_FAILURE(StopDaemon(member_b));
+  ASSERT_NO_FATAL_FAILURE(Produce("cloudtrail", third.lines));
+  expected.insert(third.alerting_ids.begin(), third.alerting_ids.end());
+  const size_t in_b = Lines(ReadFile(b + "/alerts.ndjson")).size();
+  WaitForLines(a + "/alerts.ndjson", expected.size() - in_b, {&member_a});
+  ASSERT_NO_FATAL_FAILURE(StopDaemon(member_a));
+  ExpectEveryAlertOnce({a, b}, expected);
+  std::vector<std::string> lines = first.lines;
+  lines.insert(lines.end(), second.lines.begin(), second.lines.end());
+  lines.insert(lines.end(), third.lines.begin(), third.lines.end());
+  ExpectEveryEventStored({a, b}, lines);
+}
+
+}  // namespace
+}  // namespace trailhound::testing
