@@ -3,6 +3,7 @@
 
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
+#include <spdlog/spdlog.h>
 
 #include "pipeline/decode.h"
 
@@ -34,6 +35,8 @@ base::Status RunStats::Serve(const std::string& listen) {
     return exposer.error();
   }
   exposer_ = std::move(*exposer);
+  spdlog::info("metrics: serving /metrics, /healthz, /readyz on {}:{}",
+               listen.substr(0, listen.rfind(':')), exposer_->port());
   return base::Status::Ok();
 }
 

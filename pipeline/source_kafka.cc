@@ -134,8 +134,12 @@ struct KafkaCallbacks {
     if (std::strcmp(facility, "OFFSET") == 0 && level <= LOG_WARNING) {
       Of(rd_kafka_opaque(rk)).counters_.offset_resets.fetch_add(1, std::memory_order_relaxed);
     }
-    if (level <= LOG_WARNING) {
+    // AUTOCREATE: brokers older than 0.11 (and the dev-broker's mock) cannot be told not to
+    // create topics; that is worth knowing once, not a warning on every metadata request.
+    if (level <= LOG_WARNING && std::strcmp(facility, "AUTOCREATE") != 0) {
       spdlog::warn("librdkafka {}: {}", facility, message);
+    } else if (level <= LOG_WARNING) {
+      spdlog::debug("librdkafka {}: {}", facility, message);
     }
   }
 
