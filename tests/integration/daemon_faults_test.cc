@@ -203,6 +203,24 @@ TEST_F(DaemonFaultsTest, ABrokerOutageLosesNothing) {
   ExpectEveryEventStored({member}, lines);
 }
 
+// §12 row 12: the alerts topic refuses writes for a while (NOT_LEADER_OR_FOLLOWER on every
+// Produce request): the file sink keeps flowing, and the topic later gets every alert once.
+TEST_F(DaemonFaultsTest, AnUnwritableAlertsTopicHoldsNoOtherSinkAndDrainsOnce) {
+  const GeneratedEvents events = GenerateEvents("refused", 500, 10);
+  ASSERT_NO_FATAL_FAILURE(Produce("cloudtrail", events.lines));
+  ASSERT_NO_FATAL_FAILURE(BrokerControl("errors Produce 60 6"));
+  const std::string member = dir_ / "a";
+  PrepareMember(member, MemberConfig());
+  ChildProcess daemon;
+  ASSERT_NO_FATAL_FAILURE(StartDaemon(daemon, member));
+  WaitForLines(member + "/alerts.ndjson", events.alerting_ids.size(), {&daemon});
+  const std::vector<std::string> from_topic =
+      ConsumeTopic("trailhound-alerts", events.alerting_ids.size());
+  EXPECT_EQ(from_topic.size(), events.alerting_ids.size());
+  ASSERT_NO_FATAL_FAILURE(StopDaemon(daemon));
+  ExpectEveryAlertOnce({member}, events.alerting_ids);
+}
+
 // §12 rows 9 and 10: a second member joins mid-stream and later leaves cleanly; partitions
 // split and come back, and the two members together alert on everything exactly once.
 TEST_F(DaemonFaultsTest, ASecondMemberJoinsAndLeavesWithoutLossOrDuplicates) {
