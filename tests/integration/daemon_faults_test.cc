@@ -221,6 +221,30 @@ TEST_F(DaemonFaultsTest, AnUnwritableAlertsTopicHoldsNoOtherSinkAndDrainsOnce) {
   ExpectEveryAlertOnce({member}, events.alerting_ids);
 }
 
+// §12 row 7: OffsetCommit answered ILLEGAL_GENERATION five times, as librdkafka's test 0113
+// does. On the 2.0.2 mock the member keeps its assignment (the refusals are counted as commit
+// errors and the next commit succeeds); nothing is lost or alerted twice on the way.
+TEST_F(DaemonFaultsTest, CommitsRefusedWithIllegalGenerationLoseNothing) {
+  const GeneratedEvents first = GenerateEvents("gen1", 300, 10);
+  const GeneratedEvents second = GenerateEvents("gen2", 300, 10);
+  const std::string member = dir_ / "a";
+  PrepareMember(member, MemberConfig());
+  ChildProcess daemon;
+  ASSERT_NO_FATAL_FAILURE(StartDaemon(daemon, member));
+  ASSERT_NO_FATAL_FAILURE(Produce("cloudtrail", first.lines));
+  WaitForLines(member + "/alerts.ndjson", first.alerting_ids.size(), {&daemon});
+  ASSERT_NO_FATAL_FAILURE(BrokerControl("errors OffsetCommit 5 22"));
+  ASSERT_NO_FATAL_FAILURE(Produce("cloudtrail", second.lines));
+  std::set<std::string> expected = first.alerting_ids;
+  expected.insert(second.alerting_ids.begin(), second.alerting_ids.end());
+  WaitForLines(member + "/alerts.ndjson", expected.size(), {&daemon});
+  ASSERT_NO_FATAL_FAILURE(StopDaemon(daemon));
+  ExpectEveryAlertOnce({member}, expected);
+  std::vector<std::string> lines = first.lines;
+  lines.insert(lines.end(), second.lines.begin(), second.lines.end());
+  ExpectEveryEventStored({member}, lines);
+}
+
 // §12 rows 9 and 10: a second member joins mid-stream and later leaves cleanly; partitions
 // split and come back, and the two members together alert on everything exactly once.
 TEST_F(DaemonFaultsTest, ASecondMemberJoinsAndLeavesWithoutLossOrDuplicates) {
