@@ -3,6 +3,7 @@
 
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
+#include <spdlog/spdlog.h>
 
 #include "pipeline/decode.h"
 
@@ -34,6 +35,10 @@ base::Status RunStats::Serve(const std::string& listen) {
     return exposer.error();
   }
   exposer_ = std::move(*exposer);
+  // The bound port, not the configured one: with port 0 this line is how an operator (or a
+  // test) learns where to scrape.
+  const std::string host = listen.substr(0, listen.rfind(':'));
+  spdlog::info("metrics: serving /metrics, /healthz, /readyz on {}:{}", host, exposer_->port());
   return base::Status::Ok();
 }
 
