@@ -254,7 +254,13 @@ TEST_F(DaemonOpsTest, JsonLogsAreOneObjectPerLineWithTimeLevelAndMessage) {
   const GeneratedEvents events = GenerateEvents("json", 100, 10);
   ASSERT_NO_FATAL_FAILURE(Produce("cloudtrail", events.lines));
   const std::string member = dir_ / "a";
-  PrepareMember(member, Config("th-test", "logging:\n  format: json\n"));
+  // dedup_retention_days under retention_days draws a configuration warning, logged while the
+  // configuration that asks for JSON is being read.
+  std::string config = Config("th-test", "logging:\n  format: json\n");
+  const std::string durability = "  durability: process\n";
+  config.replace(config.find(durability), durability.size(),
+                 durability + "  dedup_retention_days: 7\n");
+  PrepareMember(member, config);
   ChildProcess daemon;
   ASSERT_NO_FATAL_FAILURE(StartDaemon(daemon, member));
   WaitForLines(member + "/alerts.ndjson", events.alerting_ids.size(), {&daemon});
@@ -290,6 +296,8 @@ TEST_F(DaemonOpsTest, JsonLogsAreOneObjectPerLineWithTimeLevelAndMessage) {
     }
   }
   EXPECT_GE(objects, 4u) << daemon.stderr_text();
+  EXPECT_NE(daemon.stderr_text().find("dedup-shorter-than-retention"), std::string::npos)
+      << daemon.stderr_text();
   // The producers' complaints about the outage came through the formatter.
   EXPECT_NE(daemon.stderr_text().find("librdkafka rdkafka#producer"), std::string::npos)
       << daemon.stderr_text();
