@@ -1,8 +1,9 @@
 // tests/integration/daemon_ops_test.cc: the daemon as an operator meets it. The probes and
-// /metrics over HTTP agree with what kcat produced; Debian's Prometheus scrapes it on loopback;
-// systemd's notification protocol (READY, RELOADING, STOPPING, WATCHDOG) arrives on a
-// NOTIFY_SOCKET the test holds; SIGTERM during startup or before any partition is assigned
-// exits 0; and with JSON logs every stderr line, librdkafka's included, is one JSON object.
+// /metrics over HTTP agree with what kcat produced, and /readyz turns 503 while it drains; Debian's
+// Prometheus scrapes it on loopback; systemd's notification protocol (READY, RELOADING, STOPPING,
+// WATCHDOG) arrives on a NOTIFY_SOCKET the test holds; SIGTERM during startup or before any
+// partition is assigned exits 0; and with JSON logs every stderr line, librdkafka's included, is
+// one JSON object.
 #include <signal.h>
 
 #include <iostream>
@@ -102,6 +103,32 @@ TEST_F(DaemonOpsTest, ProbesAndMetricsAgreeWithWhatWasProducedAndAlerted) {
   EXPECT_EQ(MetricValue(body, "trailhound_outbox_depth"), 0.0) << body;
   ASSERT_NO_FATAL_FAILURE(StopDaemon(daemon));
   EXPECT_EQ(TallyAlerts(Lines(ReadFile(member + "/alerts.ndjson"))).ids, events.alerting_ids);
+}
+
+// Readiness goes first on SIGTERM: while the daemon drains (held up here by a broker that is
+// down, so leaving the group waits), /readyz answers 503 and /healthz still 200.
+TEST_F(DaemonOpsTest, ReadyzAnswers503WhileTheDaemonDrains) {
+  ASSERT_NO_FATAL_FAILURE(StartBrokerWithTopics());
+  const std::string member = dir_ / "a";
+  PrepareMember(member, Config());
+  ChildProcess daemon;
+  ASSERT_NO_FATAL_FAILURE(StartDaemon(daemon, member));
+  const uint16_t port = MetricsPort(daemon);
+  ASSERT_NE(port, 0) << daemon.stderr_text();
+  const TestClock::time_point deadline = TestClock::now() + kMetricsTimeout;
+  ASSERT_EQ(HttpGet(port, "/readyz", deadline).status, 200);
+
+  ASSERT_NO_FATAL_FAILURE(BrokerControl("down"));
+  daemon.Signal(SIGTERM);
+  int ready_status = 200;
+  while (ready_status == 200 && TestClock::now() < deadline) {
+    daemon.PumpFor(std::chrono::milliseconds(20));
+    ready_status = HttpGet(port, "/readyz", deadline).status;
+  }
+  EXPECT_EQ(ready_status, 503) << daemon.stderr_text();
+  EXPECT_EQ(HttpGet(port, "/healthz", deadline).status, 200) << daemon.stderr_text();
+  ASSERT_NO_FATAL_FAILURE(BrokerControl("up"));
+  ASSERT_NO_FATAL_FAILURE(StopDaemon(daemon));
 }
 
 // The value of the first sample of an instant-query reply from Prometheus's HTTP API.
