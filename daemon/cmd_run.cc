@@ -58,10 +58,7 @@ pipeline::ConsumerPipelineOptions PipelineOptionsFrom(const config::Config& conf
   return options;
 }
 
-// Loads and checks the configuration; every diagnostic is logged.
-std::optional<config::Config> LoadRunConfig(const std::string& path) {
-  config::ConfigDiagnostics diagnostics;
-  base::Result<config::Config> loaded = config::LoadConfig(path, diagnostics);
+void LogDiagnostics(const config::ConfigDiagnostics& diagnostics) {
   for (const config::ConfigDiagnostic& d : diagnostics.items()) {
     if (d.severity == config::ConfigSeverity::kError) {
       spdlog::error("{}", d.ToString());
@@ -69,6 +66,26 @@ std::optional<config::Config> LoadRunConfig(const std::string& path) {
       spdlog::warn("{}", d.ToString());
     }
   }
+}
+
+enum class ApplyLogging { kNo, kYes };
+
+// Loads and checks the configuration; every diagnostic is logged. At startup (kYes) the
+// configuration's own logging settings take effect first, so its warnings already come out in
+// the format it asks for (a JSON log stays JSON from its first line); a configuration that
+// cannot be read is reported in the default format. A reload leaves logging as it is.
+std::optional<config::Config> LoadRunConfig(const std::string& path, ApplyLogging apply_logging) {
+  config::ConfigDiagnostics diagnostics;
+  base::Result<config::Config> loaded = config::LoadConfig(path, diagnostics);
+  if (loaded.has_value() && apply_logging == ApplyLogging::kYes) {
+    const base::Status logging = ConfigureLogging(loaded->logging.level, loaded->logging.format);
+    if (!logging.ok()) {
+      LogDiagnostics(diagnostics);
+      spdlog::error("{}", logging.ToString());
+      return std::nullopt;
+    }
+  }
+  LogDiagnostics(diagnostics);
   if (!loaded.has_value()) {
     spdlog::error("configuration {} refused: {}", path, loaded.error().ToString());
     return std::nullopt;
@@ -199,7 +216,7 @@ class Daemon {
     notifier_.Reloading();
     spdlog::info("reloading rules from {}", config_.path);
     reload_ = std::async(std::launch::async, [path = config_.path]() {
-      std::optional<config::Config> config = LoadRunConfig(path);
+      std::optional<config::Config> config = LoadRunConfig(path, ApplyLogging::kNo);
       if (!config.has_value()) {
         return base::Result<std::shared_ptr<const rules::LoadedRules>>(
             base::InvalidInput("configuration refused"));
@@ -286,13 +303,8 @@ int RunDaemon(const RunOptions& options) {
   BlockLifecycleSignals();
   base::ArmCrashPoints();
   (void)ConfigureLogging("info", "text");
-  std::optional<config::Config> config = LoadRunConfig(options.config_path);
+  std::optional<config::Config> config = LoadRunConfig(options.config_path, ApplyLogging::kYes);
   if (!config.has_value()) {
-    return 2;
-  }
-  if (const base::Status logging = ConfigureLogging(config->logging.level, config->logging.format);
-      !logging.ok()) {
-    spdlog::error("{}", logging.ToString());
     return 2;
   }
   base::Result<std::shared_ptr<const rules::LoadedRules>> rules = LoadRuleSet(config->rules);

@@ -35,8 +35,10 @@ base::Status RunStats::Serve(const std::string& listen) {
     return exposer.error();
   }
   exposer_ = std::move(*exposer);
-  spdlog::info("metrics: serving /metrics, /healthz, /readyz on {}:{}",
-               listen.substr(0, listen.rfind(':')), exposer_->port());
+  // The bound port, not the configured one: with port 0 this line is how an operator (or a
+  // test) learns where to scrape.
+  const std::string host = listen.substr(0, listen.rfind(':'));
+  spdlog::info("metrics: serving /metrics, /healthz, /readyz on {}:{}", host, exposer_->port());
   return base::Status::Ok();
 }
 

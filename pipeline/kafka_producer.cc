@@ -4,11 +4,28 @@
 // POSSIBLY_PERSISTED timeout whose resend would duplicate.
 #include "pipeline/kafka_producer.h"
 
+#include <syslog.h>
+
 #include <utility>
+
+#include <spdlog/spdlog.h>
 
 #include "pipeline/base/str_cat.h"
 
 namespace trailhound::pipeline {
+namespace {
+
+// librdkafka's default logger prints `%3|time|FAC|name| msg` straight to stderr, around the
+// daemon's formatter, which breaks `logging: {format: json}`. Warnings and errors go through
+// spdlog instead (as the consumer's do); notices are dropped. Called on librdkafka's threads;
+// spdlog's sink is thread-safe.
+void LogThroughSpdlog(const rd_kafka_t* rk, int level, const char* facility, const char* message) {
+  if (level <= LOG_WARNING) {
+    spdlog::warn("librdkafka {} {}: {}", rd_kafka_name(rk), facility, message);
+  }
+}
+
+}  // namespace
 
 KafkaProperties ProducerProperties(const std::string& brokers, const KafkaProperties& overrides) {
   KafkaProperties properties = {
@@ -24,6 +41,7 @@ KafkaProperties ProducerProperties(const std::string& brokers, const KafkaProper
 
 base::Result<rd_kafka_conf_t*> NewKafkaConf(const KafkaProperties& properties) {
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  rd_kafka_conf_set_log_cb(conf, LogThroughSpdlog);
   char error[512];
   for (const auto& [name, value] : properties) {
     if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), error, sizeof(error)) !=

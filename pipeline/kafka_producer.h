@@ -32,6 +32,7 @@ using KafkaProperties = std::map<std::string, std::string>;
 KafkaProperties ProducerProperties(const std::string& brokers, const KafkaProperties& overrides);
 
 // Applies `properties` to a new conf; an unknown or invalid property is an error naming it.
+// The conf logs librdkafka's warnings and errors through spdlog, not straight to stderr.
 base::Result<rd_kafka_conf_t*> NewKafkaConf(const KafkaProperties& properties);
 
 class KafkaProducer {

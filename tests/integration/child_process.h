@@ -133,7 +133,8 @@ class ChildProcess {
     }
   }
 
-  // Starts `args` (args[0] a path) with the test's environment plus `extra_env` ("NAME=value").
+  // Starts `args` (args[0] a path) with the test's environment plus `extra_env` ("NAME=value"),
+  // which wins over a variable of the same name in the test's.
   // False, with the reason in `error()`, if it cannot.
   bool Start(std::vector<std::string> args, std::vector<std::string> extra_env = {}) {
     int in[2], out[2], err[2];
@@ -147,9 +148,18 @@ class ChildProcess {
     posix_spawn_file_actions_adddup2(&actions, in[0], 0);
     posix_spawn_file_actions_adddup2(&actions, out[1], 1);
     posix_spawn_file_actions_adddup2(&actions, err[1], 2);
+    // A variable in `extra_env` replaces the test's own: getenv() would find the first of two.
+    const auto overridden = [&](std::string_view variable) {
+      const std::string_view name = variable.substr(0, variable.find('='));
+      return std::any_of(extra_env.begin(), extra_env.end(), [&](const std::string& extra) {
+        return extra.size() > name.size() && extra.starts_with(name) && extra[name.size()] == '=';
+      });
+    };
     std::vector<char*> envp;
     for (char** e = environ; *e != nullptr; ++e) {
-      envp.push_back(*e);
+      if (!overridden(*e)) {
+        envp.push_back(*e);
+      }
     }
     for (std::string& variable : extra_env) {
       envp.push_back(variable.data());
