@@ -232,12 +232,11 @@ class Daemon {
     }
     base::Result<std::shared_ptr<const rules::LoadedRules>> loaded = reload_.get();
     if (loaded.has_value()) {
-      const base::Status written = pipeline_.Flush();
-      if (written.ok()) {
-        pipeline_.SwapRules(std::move(*loaded));
-        stats_.CountReload(true);
-        spdlog::info("reload done: {} rules now active", pipeline_.rules().rules.size());
-      }
+      // Messages already added were evaluated with the old rules; the batch holding them needs
+      // no write first. Open correlation windows close into it.
+      pipeline_.SwapRules(std::move(*loaded));
+      stats_.CountReload(true);
+      spdlog::info("reload done: {} rules now active", pipeline_.rules().rules.size());
     } else {
       stats_.CountReload(false);
       spdlog::error("reload failed, keeping the {} rules in use: {}",
