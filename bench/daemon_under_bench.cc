@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <thread>
 #include <vector>
@@ -108,16 +109,19 @@ std::string ProcFile(pid_t pid, std::string_view name) {
   return base::StrCat({"/proc/", std::to_string(pid), "/", name});
 }
 
-// "name=value,..." as YAML lines of sources.kafka.properties.
+// "name=value,..." as YAML lines of sources.kafka.properties; a later value of a name wins.
 std::string PropertiesYaml(const std::string& list) {
-  std::string yaml;
+  std::map<std::string, std::string> properties;
   std::istringstream items(list);
   for (std::string item; std::getline(items, item, ',');) {
     const std::size_t equals = item.find('=');
     if (equals != std::string::npos) {
-      yaml +=
-          base::StrCat({"      ", item.substr(0, equals), ": \"", item.substr(equals + 1), "\"\n"});
+      properties[item.substr(0, equals)] = item.substr(equals + 1);
     }
+  }
+  std::string yaml;
+  for (const auto& [name, value] : properties) {
+    yaml += base::StrCat({"      ", name, ": \"", value, "\"\n"});
   }
   return yaml;
 }
@@ -214,14 +218,12 @@ std::string DaemonUnderBench::Config() const {
   return "sources:\n  kafka:\n    brokers: \"" + bootstrap_ +
          "\"\n    topics: [cloudtrail]\n    group_id: " + group_ +
          "\n    batch_max_ms: 20\n    dead_letter_topic: trailhound-dead-letters\n"
-         "    properties:\n"
-         "      session.timeout.ms: \"60000\"\n"
-         "      heartbeat.interval.ms: \"1000\"\n"
-         "      max.poll.interval.ms: \"120000\"\n"
-         "      auto.commit.interval.ms: \"50\"\n"
-         "      statistics.interval.ms: \"1000\"\n" +
-         PropertiesYaml(properties_) + "rules:\n  paths: " + rules +
-         "\nstate:\n  dir: state\n  durability: " + durability_ +
+         "    properties:\n" +
+         PropertiesYaml(base::StrCat({"session.timeout.ms=60000,heartbeat.interval.ms=1000,"
+                                      "max.poll.interval.ms=120000,auto.commit.interval.ms=50,"
+                                      "statistics.interval.ms=1000,",
+                                      properties_})) +
+         "rules:\n  paths: " + rules + "\nstate:\n  dir: state\n  durability: " + durability_ +
          "\nsinks:\n  - type: file\n    name: file\n    path: alerts.ndjson\n"
          "  - type: kafka\n    name: kafka\n    topic: trailhound-alerts\n"
          "metrics:\n  listen: \"127.0.0.1:" +
@@ -309,6 +311,18 @@ ThreadCpu DaemonUnderBench::CpuByThread() const {
     cpu[name] += StatCpuSeconds(ReadWholeFile(task.path().string() + "/stat"));
   }
   return cpu;
+}
+
+MainThreadSched DaemonUnderBench::MainThread() const {
+  MainThreadSched sched;
+  std::istringstream fields(ReadWholeFile(ProcFile(child_.pid(), "schedstat")));
+  double running_ns = 0;
+  double runnable_ns = 0;
+  if (fields >> running_ns >> runnable_ns) {
+    sched.running_seconds = running_ns / 1e9;
+    sched.runnable_seconds = runnable_ns / 1e9;
+  }
+  return sched;
 }
 
 MemoryFigures DaemonUnderBench::Memory() const {

@@ -48,6 +48,13 @@ class DevBroker {
 // CPU seconds (user + system) by thread name; threads of one name are summed.
 using ThreadCpu = std::map<std::string, double>;
 
+// The main thread's time on a CPU and waiting in a run queue for one (/proc/PID/schedstat):
+// the rest of the wall time it was blocked.
+struct MainThreadSched {
+  double running_seconds = 0;
+  double runnable_seconds = 0;
+};
+
 struct MemoryFigures {
   double hwm_mib = 0;  // VmHWM: the peak resident set
   double rss_mib = 0;  // VmRSS when read
@@ -59,9 +66,10 @@ class DaemonUnderBench {
                    std::string durability, bool sigmahq);
 
   // Writes the rules and config, starts the daemon and waits until its group has assigned it
-  // the partitions. False (with its log printed) when it does not get there. A later Start
-  // after Stop resumes the same group and state; `extra_properties` ("name=value,...") are
-  // librdkafka consumer properties for this start.
+  // the partitions. False (with its log printed) when it does not get there.
+  // `extra_properties` ("name=value,...") are librdkafka consumer properties for this start;
+  // they override the bench's. (A second Start of one group waits for the mock to expire the
+  // first member, the whole session timeout: use a new broker instead.)
   bool Start(const std::string& extra_properties = "");
   void Pause() { child_.Signal(SIGSTOP); }
   void Resume() { child_.Signal(SIGCONT); }
@@ -77,6 +85,7 @@ class DaemonUnderBench {
   double CpuSeconds() const;
   // The same by thread, from /proc/PID/task/*/stat and comm.
   ThreadCpu CpuByThread() const;
+  MainThreadSched MainThread() const;
   MemoryFigures Memory() const;
 
   const std::string& dir() const { return dir_; }
