@@ -44,6 +44,7 @@ struct BenchOptions {
   int match_every = 0;
   int latency_rate = 0;
   double latency_seconds = 0;
+  double latency_warmup_seconds = 0;
   int latency_match_every = 0;
   bool power = false;
   bool sigmahq = false;
@@ -63,6 +64,7 @@ BenchOptions ReadOptions() {
   o.match_every = static_cast<int>(EnvInt("TH_BENCH_MATCH_EVERY", 1000));
   o.latency_rate = static_cast<int>(EnvInt("TH_BENCH_LATENCY_RATE", 10'000));
   o.latency_seconds = static_cast<double>(EnvInt("TH_BENCH_LATENCY_SECONDS", 20));
+  o.latency_warmup_seconds = static_cast<double>(EnvInt("TH_BENCH_LATENCY_WARMUP_SECONDS", 3));
   o.latency_match_every = static_cast<int>(EnvInt("TH_BENCH_LATENCY_MATCH_EVERY", 10));
   o.power = EnvInt("TH_BENCH_POWER", 1) != 0;
   o.sigmahq = EnvInt("TH_BENCH_SIGMAHQ", 1) != 0 && fs::is_directory(kSigmaHqAwsRules);
@@ -295,8 +297,9 @@ LatencyRun MeasureLatency(DaemonUnderBench& daemon, const std::string& bootstrap
     run.alerts = ReadAlertLatencies(bootstrap, "trailhound-alerts", alerts_before[0].high,
                                     kBenchRuleId, stop, expected, /*grace_ms=*/30'000);
   });
-  run.produced = ProducePaced(bootstrap, "cloudtrail", options.latency_rate,
-                              options.latency_seconds, options.latency_match_every);
+  run.produced =
+      ProducePaced(bootstrap, "cloudtrail", options.latency_rate, options.latency_warmup_seconds,
+                   options.latency_seconds, options.latency_match_every);
   expected = static_cast<int64_t>(run.produced.matching);
   stop = true;
   reader.join();
@@ -396,13 +399,14 @@ void PrintThroughput(const ThroughputRun& run) {
 void PrintLatency(const LatencyRun& run, const BenchOptions& options, const char* label) {
   const AlertLatencies& a = run.alerts;
   std::printf(
-      "\nlatency, %s:\n  %llu events in %.1f s (%.0f events/s, target %d), 1 in %d alerts, "
-      "%llu produce failures\n",
-      label, static_cast<unsigned long long>(run.produced.produced), run.produced.seconds,
+      "\nlatency, %s:\n  after %llu warm-up events (not counted), %llu events in %.1f s (%.0f "
+      "events/s, target %d), 1 in %d alerts, %llu produce failures\n",
+      label, static_cast<unsigned long long>(run.produced.warmup_events),
+      static_cast<unsigned long long>(run.produced.produced), run.produced.seconds,
       static_cast<double>(run.produced.produced) / run.produced.seconds, options.latency_rate,
       options.latency_match_every, static_cast<unsigned long long>(run.produced.failed));
   std::printf(
-      "  alerts read back: %zu of %llu expected (%llu from other rules); daemon caught "
+      "  alerts read back: %zu of %llu expected (%llu others: other rules, warm-up); daemon caught "
       "up with the topic: %s\n",
       a.read_ms.size(), static_cast<unsigned long long>(run.produced.matching),
       static_cast<unsigned long long>(a.other_alerts), run.daemon_caught_up ? "yes" : "NO");
@@ -431,11 +435,12 @@ void PrintHeader(int argc, char** argv, const BenchOptions& options, int rounds)
   std::printf(
       "knobs: TH_BENCH_EVENTS_PER_ROUND=%lld TH_BENCH_TARGET_EVENTS=%lld "
       "TH_BENCH_MATCH_EVERY=%d TH_BENCH_LATENCY_RATE=%d TH_BENCH_LATENCY_SECONDS=%.0f "
-      "TH_BENCH_LATENCY_MATCH_EVERY=%d TH_BENCH_POWER=%d TH_BENCH_SIGMAHQ=%d\n",
+      "TH_BENCH_LATENCY_WARMUP_SECONDS=%.0f TH_BENCH_LATENCY_MATCH_EVERY=%d TH_BENCH_POWER=%d "
+      "TH_BENCH_SIGMAHQ=%d (also TH_BENCH_KEEP, TH_BENCH_PERF, TH_BENCH_DAEMON_PROPERTIES)\n",
       static_cast<long long>(options.events_per_round),
       static_cast<long long>(options.target_events), options.match_every, options.latency_rate,
-      options.latency_seconds, options.latency_match_every, options.power ? 1 : 0,
-      options.sigmahq ? 1 : 0);
+      options.latency_seconds, options.latency_warmup_seconds, options.latency_match_every,
+      options.power ? 1 : 0, options.sigmahq ? 1 : 0);
   std::printf("rules: the bench rule (StopLogging / DeleteTrail)%s\n",
               options.sigmahq ? " + SigmaHQ's AWS CloudTrail rules (the real workload) but "
                                 "aws_sts_assumerole_misuse.yml, which alerts on every "

@@ -142,7 +142,8 @@ int64_t KafkaProbe::CommittedSum(const std::string& topic, int partitions) {
 }
 
 PacedProduceResult ProducePaced(const std::string& bootstrap, const std::string& topic,
-                                int events_per_second, double seconds, int match_every) {
+                                int events_per_second, double warmup_seconds, double seconds,
+                                int match_every) {
   PacedProduceResult result;
   rd_kafka_t* rk = MakeClient(RD_KAFKA_PRODUCER, MakeConf({{"bootstrap.servers", bootstrap},
                                                            {"linger.ms", "5"},
@@ -154,23 +155,32 @@ PacedProduceResult ProducePaced(const std::string& bootstrap, const std::string&
   // the ticks so the rate holds for any events_per_second.
   CloudTrailLines lines(0x1a7e5c, match_every);
   const auto start = std::chrono::steady_clock::now();
-  const auto ticks = static_cast<int64_t>(seconds * 1000);
+  const auto warmup_ticks = static_cast<int64_t>(warmup_seconds * 1000);
+  const auto ticks = warmup_ticks + static_cast<int64_t>(seconds * 1000);
   std::string line;
+  int64_t sent = 0;
+  auto measured_start = start;
   for (int64_t tick = 0; tick < ticks; ++tick) {
     std::this_thread::sleep_until(start + std::chrono::milliseconds(tick));
+    const bool warmup = tick < warmup_ticks;
+    if (tick == warmup_ticks) {
+      measured_start = std::chrono::steady_clock::now();
+    }
     const int64_t due = (tick + 1) * events_per_second / 1000;
-    while (static_cast<int64_t>(result.produced) < due) {
+    for (; sent < due; ++sent) {
       line.clear();
-      const std::string agent =
-          base::StrCat({"th-bench-latency/", std::to_string(RealtimeNanos())});
-      result.matching += lines.AppendNext(line, agent) ? 1 : 0;
+      const std::string agent = base::StrCat(
+          {warmup ? "th-bench-warmup/" : "th-bench-latency/", std::to_string(RealtimeNanos())});
+      const bool matching = lines.AppendNext(line, agent);
       line.pop_back();  // the newline
       result.failed += ProduceOne(rk, topic, line) ? 0 : 1;
-      ++result.produced;
+      (warmup ? result.warmup_events : result.produced) += 1;
+      result.matching += !warmup && matching ? 1 : 0;
     }
     rd_kafka_poll(rk, 0);
   }
-  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  result.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - measured_start).count();
   if (rd_kafka_flush(rk, 30'000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
     result.failed += static_cast<uint64_t>(rd_kafka_outq_len(rk));
   }

@@ -38,15 +38,19 @@ class KafkaProbe {
 };
 
 // Produces CloudTrail lines at a fixed rate; each carries its produce time (CLOCK_REALTIME ns)
-// in userAgent as `th-bench-latency/<ns>`, which the alert copies.
+// in userAgent as `th-bench-latency/<ns>`, which the alert copies. The first `warmup_seconds`
+// are marked `th-bench-warmup/<ns>` instead and are not counted: a daemon's first second
+// (first fetches, offset lookups, RocksDB's first memtable) is not its steady state.
 struct PacedProduceResult {
-  uint64_t produced = 0;
-  uint64_t matching = 0;
+  uint64_t produced = 0;  // after the warm-up
+  uint64_t matching = 0;  // after the warm-up
+  uint64_t warmup_events = 0;
   uint64_t failed = 0;
-  double seconds = 0;
+  double seconds = 0;  // after the warm-up
 };
 PacedProduceResult ProducePaced(const std::string& bootstrap, const std::string& topic,
-                                int events_per_second, double seconds, int match_every);
+                                int events_per_second, double warmup_seconds, double seconds,
+                                int match_every);
 
 // Reads the alerts topic from `start_offset`, keeps the alerts of rule `rule_id` that carry a
 // produce time, and records for each: (read time - produce time) and (alert `time` - produce
