@@ -29,6 +29,7 @@ using Clock = std::chrono::steady_clock;
 
 constexpr int kMaxPollMs = 100;
 constexpr auto kRetentionEvery = std::chrono::hours(1);
+constexpr auto kChoresEvery = std::chrono::milliseconds(10);
 
 pipeline::StoreOptions StoreOptionsFrom(const config::Config& config) {
   pipeline::StoreOptions options;
@@ -138,17 +139,14 @@ class Daemon {
 
  private:
   int Loop() {
-    Clock::time_point next_retention = Clock::now();
+    Clock::time_point next_chores{};
     for (;;) {
-      const Signal signal = TakePendingSignal();
-      if (signal == Signal::kStop) {
-        spdlog::info("stopping on signal");
-        return 0;
+      if (Clock::now() >= next_chores) {
+        if (const std::optional<int> code = Chores(); code.has_value()) {
+          return *code;
+        }
+        next_chores = Clock::now() + kChoresEvery;
       }
-      if (signal == Signal::kReload) {
-        StartReload();
-      }
-      FinishReloadIfReady();
       base::Result<pipeline::KafkaMessage> message =
           source_->Poll(std::min(kMaxPollMs, pipeline_.MillisecondsUntilDue()));
       if (!message.has_value()) {
@@ -168,14 +166,29 @@ class Daemon {
         }
         base::CrashPoint("store.post");
       }
-      ApplyBackpressure();
-      if (Clock::now() >= next_retention) {
-        ApplyRetention();
-        next_retention = Clock::now() + kRetentionEvery;
-      }
-      stats_.Publish();
-      notifier_.KeepAlive();
     }
+  }
+
+  // Signals, reloads, backpressure, retention, metrics and the watchdog: every kChoresEvery,
+  // not per message. An exit code when the loop must end.
+  std::optional<int> Chores() {
+    const Signal signal = TakePendingSignal();
+    if (signal == Signal::kStop) {
+      spdlog::info("stopping on signal");
+      return 0;
+    }
+    if (signal == Signal::kReload) {
+      StartReload();
+    }
+    FinishReloadIfReady();
+    ApplyBackpressure();
+    if (Clock::now() >= next_retention_) {
+      ApplyRetention();
+      next_retention_ = Clock::now() + kRetentionEvery;
+    }
+    stats_.Publish();
+    notifier_.KeepAlive();
+    return std::nullopt;
   }
 
   // Intake pauses while the outbox is past its budget (AT-LEAST-ONCE.md §5), estimated as the
@@ -287,6 +300,7 @@ class Daemon {
   std::unique_ptr<pipeline::KafkaSource> source_;
   ServiceNotifier notifier_;
   std::future<base::Result<std::shared_ptr<const rules::LoadedRules>>> reload_;
+  Clock::time_point next_retention_{};
 };
 
 }  // namespace

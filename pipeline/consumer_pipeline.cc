@@ -111,7 +111,15 @@ void ConsumerPipeline::Add(const rd_kafka_message_s& message) {
 void ConsumerPipeline::OnEvent(event::Event&& decoded) {
   ++counters_.events;
   counters_.decode.CountEvent(decoded);
-  batch_->PutEvent(decoded.event_time_ns(), decoded.event_id(), decoded.CanonicalJson());
+  // A message holding one bare record is stored as it came; a record inside an envelope or a
+  // batch is cut out of it as compact JSON.
+  if (message_ != nullptr && decoded.envelope() == event::EnvelopeKind::kBare &&
+      decoded.position().step_count == 0) {
+    batch_->PutEvent(decoded.event_time_ns(), decoded.event_id(),
+                     std::string_view(static_cast<const char*>(message_->payload), message_->len));
+  } else {
+    batch_->PutEvent(decoded.event_time_ns(), decoded.event_id(), decoded.CanonicalJson());
+  }
   const SteadyClock::time_point start = SteadyClock::now();
   rules::MatchRules(*rules_, decoded, scratch_, matched_);
   evaluate_time_ += SteadyClock::now() - start;

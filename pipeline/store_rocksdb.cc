@@ -20,6 +20,8 @@
 namespace trailhound::pipeline {
 namespace {
 
+constexpr size_t kReservedBatchBytes = size_t{4} << 20;
+
 namespace keys = store_keys;
 
 // Column families in the order Open passes them; `default` is unused but RocksDB requires it.
@@ -175,7 +177,9 @@ base::Status Store::LoadCounters() {
 }
 
 StoreBatch::StoreBatch(Store& store)
-    : store_(&store), batch_(std::make_unique<rocksdb::WriteBatch>()) {}
+    // Reserved up front: a batch of thousands of ~1 KB events would otherwise be copied each
+    // time its buffer doubles.
+    : store_(&store), batch_(std::make_unique<rocksdb::WriteBatch>(kReservedBatchBytes)) {}
 StoreBatch::~StoreBatch() = default;
 StoreBatch::StoreBatch(StoreBatch&&) noexcept = default;
 StoreBatch& StoreBatch::operator=(StoreBatch&&) noexcept = default;
