@@ -472,7 +472,7 @@ int Main(int argc, char** argv) {
     process_run = MeasureThroughput(daemon, broker.bootstrap(), options, rounds);
     PrintThroughput(*process_run);
     PrintLatency(MeasureLatency(daemon, broker.bootstrap(), options), options,
-                 "the daemon's consumer defaults (fetch.wait.max.ms 500)");
+                 "the daemon's consumer defaults (fetch.wait.max.ms 100)");
     daemon.Stop();
   }
   {
