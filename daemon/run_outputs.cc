@@ -21,6 +21,15 @@
 namespace trailhound::daemon {
 namespace {
 
+template <typename Sink>
+base::Result<std::unique_ptr<pipeline::AlertSink>> AsAlertSink(
+    base::Result<std::unique_ptr<Sink>> made) {
+  if (!made.has_value()) {
+    return made.error();
+  }
+  return std::unique_ptr<pipeline::AlertSink>(std::move(*made));
+}
+
 base::Result<std::unique_ptr<pipeline::AlertSink>> MakeSink(const config::Sink& sink,
                                                             pipeline::Durability durability) {
   if (sink.type == "file") {
@@ -30,12 +39,7 @@ base::Result<std::unique_ptr<pipeline::AlertSink>> MakeSink(const config::Sink& 
     options.durability = durability;
     options.max_file_bytes = sink.rotate_bytes;
     options.keep_files = sink.keep;
-    base::Result<std::unique_ptr<pipeline::FileSink>> made =
-        pipeline::FileSink::Open(std::move(options));
-    if (!made.has_value()) {
-      return made.error();
-    }
-    return std::unique_ptr<pipeline::AlertSink>(std::move(*made));
+    return AsAlertSink(pipeline::FileSink::Open(std::move(options)));
   }
   if (sink.type == "stdout") {
     return std::unique_ptr<pipeline::AlertSink>(std::make_unique<pipeline::StdoutSink>(sink.name));
@@ -46,12 +50,7 @@ base::Result<std::unique_ptr<pipeline::AlertSink>> MakeSink(const config::Sink& 
     options.brokers = sink.brokers;
     options.topic = sink.topic;
     options.properties = sink.properties;
-    base::Result<std::unique_ptr<pipeline::KafkaAlertSink>> made =
-        pipeline::KafkaAlertSink::Create(std::move(options));
-    if (!made.has_value()) {
-      return made.error();
-    }
-    return std::unique_ptr<pipeline::AlertSink>(std::move(*made));
+    return AsAlertSink(pipeline::KafkaAlertSink::Create(std::move(options)));
   }
   return base::InvalidInput(
       base::StrCat({"sink '", sink.name, "': unknown type '", sink.type, "'"}));

@@ -142,16 +142,7 @@ base::Result<std::unique_ptr<DeadLetterProducer>> DeadLetterProducer::Create(
 DeadLetterProducer::~DeadLetterProducer() = default;
 
 base::Status DeadLetterProducer::EnsureProducer() {
-  if (producer_ != nullptr) {
-    return base::Status::Ok();
-  }
-  base::Result<std::unique_ptr<KafkaProducer>> producer =
-      KafkaProducer::Create(ProducerProperties(options_.brokers, options_.properties));
-  if (!producer.has_value()) {
-    return producer.error();
-  }
-  producer_ = std::move(producer).value();
-  return base::Status::Ok();
+  return EnsureKafkaProducer(producer_, options_.brokers, options_.properties);
 }
 
 base::Result<size_t> DeadLetterProducer::Deliver(const std::vector<DeadLetterEntry>& entries) {

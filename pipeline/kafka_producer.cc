@@ -174,6 +174,20 @@ rd_kafka_vu_t HeaderArg(const char* name, std::string_view value) {
   return vu;
 }
 
+base::Status EnsureKafkaProducer(std::unique_ptr<KafkaProducer>& producer,
+                                 const std::string& brokers, const KafkaProperties& overrides) {
+  if (producer != nullptr) {
+    return base::Status::Ok();
+  }
+  base::Result<std::unique_ptr<KafkaProducer>> created =
+      KafkaProducer::Create(ProducerProperties(brokers, overrides));
+  if (!created.has_value()) {
+    return created.error();
+  }
+  producer = std::move(created).value();
+  return base::Status::Ok();
+}
+
 bool IsPermanentProduceError(rd_kafka_resp_err_t error) {
   switch (error) {
     case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:

@@ -81,6 +81,11 @@ rd_kafka_vu_t TopicArg(const std::string& topic);
 rd_kafka_vu_t BytesArg(rd_kafka_vtype_t type, std::string_view bytes);  // KEY or VALUE
 rd_kafka_vu_t HeaderArg(const char* name, std::string_view value);
 
+// Creates `producer` with ProducerProperties(brokers, overrides) unless it exists already (the
+// sinks drop theirs after a fatal error and call this before the next round).
+base::Status EnsureKafkaProducer(std::unique_ptr<KafkaProducer>& producer,
+                                 const std::string& brokers, const KafkaProperties& overrides);
+
 // Errors after which producing the same message again cannot succeed: the topic is missing or
 // forbidden, or the message can never fit.
 bool IsPermanentProduceError(rd_kafka_resp_err_t error);

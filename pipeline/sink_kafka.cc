@@ -25,16 +25,7 @@ base::Result<std::unique_ptr<KafkaAlertSink>> KafkaAlertSink::Create(KafkaSinkOp
 KafkaAlertSink::~KafkaAlertSink() = default;
 
 base::Status KafkaAlertSink::EnsureProducer() {
-  if (producer_ != nullptr) {
-    return base::Status::Ok();
-  }
-  base::Result<std::unique_ptr<KafkaProducer>> producer =
-      KafkaProducer::Create(ProducerProperties(options_.brokers, options_.properties));
-  if (!producer.has_value()) {
-    return producer.error();
-  }
-  producer_ = std::move(producer).value();
-  return base::Status::Ok();
+  return EnsureKafkaProducer(producer_, options_.brokers, options_.properties);
 }
 
 base::Status KafkaAlertSink::Recover(const std::vector<OutboxEntry>& pending,
