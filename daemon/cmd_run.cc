@@ -6,18 +6,22 @@
 
 #include <chrono>
 #include <future>
+#include <map>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include <spdlog/spdlog.h>
 
 #include "config/load.h"
+#include "daemon/config_diff.h"
 #include "daemon/lifecycle.h"
 #include "daemon/logging.h"
 #include "daemon/run_outputs.h"
 #include "daemon/run_rules.h"
 #include "daemon/run_stats.h"
 #include "pipeline/base/crash_point.h"
+#include "pipeline/base/str_cat.h"
 #include "pipeline/consumer_pipeline.h"
 #include "pipeline/source_kafka.h"
 #include "pipeline/store.h"
@@ -228,11 +232,15 @@ class Daemon {
     }
     notifier_.Reloading();
     spdlog::info("reloading rules from {}", config_.path);
-    reload_ = std::async(std::launch::async, [path = config_.path]() {
+    reload_ = std::async(std::launch::async, [path = config_.path,
+                                              running = RestartOnlySettings(config_)]() {
       std::optional<config::Config> config = LoadRunConfig(path, ApplyLogging::kNo);
       if (!config.has_value()) {
         return base::Result<std::shared_ptr<const rules::LoadedRules>>(
             base::InvalidInput("configuration refused"));
+      }
+      for (const std::string& section : ChangedSections(running, RestartOnlySettings(*config))) {
+        spdlog::warn("reload: `{}` changed; it takes effect at the next restart", section);
       }
       return LoadRuleSet(config->rules);
     });

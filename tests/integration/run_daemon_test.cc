@@ -141,7 +141,15 @@ detection:
   condition: selection
 level: low
 )");
+  // A setting a reload cannot apply: said so, and the rules are reloaded all the same.
+  std::string config = Config();
+  const std::string timeout = "shutdown_timeout_s: 20";
+  config.replace(config.find(timeout), timeout.size(), "shutdown_timeout_s: 21");
+  WriteFile(member + "/trailhound.yml", config);
   daemon.Signal(SIGHUP);
+  ASSERT_TRUE(daemon.WaitForStderr("reload: `limits` changed; it takes effect at the next restart",
+                                   TestClock::now() + kDaemonStartTimeout))
+      << daemon.stderr_text();
   ASSERT_TRUE(daemon.WaitForStderr("reload done", TestClock::now() + kDaemonStartTimeout))
       << daemon.stderr_text();
   const GeneratedEvents second = GenerateEvents("swapped", 20, 10);
