@@ -8,63 +8,62 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <string_view>
 #include <utility>
 
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+#include <simdjson.h>
+
 #include "pipeline/base/str_cat.h"
+#include "pipeline/codec.h"
+#include "pipeline/event/event_time.h"
 
 namespace trailhound::pipeline {
 namespace {
 
-std::string Base64(std::string_view bytes) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  for (size_t i = 0; i < bytes.size(); i += 3) {
-    const size_t n = std::min<size_t>(3, bytes.size() - i);
-    uint32_t chunk = 0;
-    for (size_t j = 0; j < 3; ++j) {
-      chunk = (chunk << 8) | (j < n ? static_cast<unsigned char>(bytes[i + j]) : 0u);
-    }
-    for (size_t j = 0; j < 4; ++j) {
-      out.push_back(j <= n ? kAlphabet[(chunk >> (18 - 6 * j)) & 0x3f] : '=');
-    }
-  }
-  return out;
+void Put(rapidjson::Writer<rapidjson::StringBuffer>& w, const char* key, std::string_view value) {
+  w.Key(key);
+  w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
 }
 
-// A JSON string literal; control characters escaped, other bytes passed through.
-std::string JsonString(std::string_view text) {
-  std::string out = "\"";
-  for (const char c : text) {
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(c);
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char escaped[8];
-      std::snprintf(escaped, sizeof(escaped), "\\u%04x", static_cast<unsigned>(c));
-      out.append(escaped);
-    } else {
-      out.push_back(c);
-    }
-  }
-  out.push_back('"');
-  return out;
-}
-
+// One line of the local dead-letter file in FORMATS.md §8's shape (`time`, `source`, `position`,
+// `reason`, `error`, `raw` as text when valid UTF-8, else `raw_b64`), plus where in Kafka the
+// record came from and why the topic refused it.
 std::string FallbackLine(const DeadLetterRecord& record, rd_kafka_resp_err_t error) {
-  return base::StrCat({"{\"reason\":", JsonString(record.reason),
-                       ",\"error\":", JsonString(record.error),
-                       ",\"source_topic\":", JsonString(record.source_topic),
-                       ",\"source_partition\":", std::to_string(record.source_partition),
-                       ",\"source_offset\":", std::to_string(record.source_offset),
-                       ",\"source_timestamp_ms\":", std::to_string(record.source_timestamp_ms),
-                       ",\"truncated\":", record.truncated ? "true" : "false",
-                       ",\"kafka_error\":", JsonString(rd_kafka_err2name(error)),
-                       ",\"raw_b64\":", JsonString(Base64(record.raw)), "}\n"});
+  const std::string source =
+      base::StrCat({record.source_topic, "/", std::to_string(record.source_partition)});
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  w.StartObject();
+  Put(w, "time",
+      event::FormatEventTime(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count()));
+  Put(w, "source", source);
+  Put(w, "position", base::StrCat({source, " @", std::to_string(record.source_offset)}));
+  Put(w, "reason", record.reason);
+  Put(w, "error", record.error);
+  if (simdjson::validate_utf8(record.raw.data(), record.raw.size())) {
+    Put(w, "raw", record.raw);
+  } else {
+    Put(w, "raw_b64", EncodeBase64(record.raw));
+  }
+  w.Key("raw_truncated");
+  w.Bool(record.truncated);
+  Put(w, "source_topic", record.source_topic);
+  w.Key("source_partition");
+  w.Int(record.source_partition);
+  w.Key("source_offset");
+  w.Int64(record.source_offset);
+  w.Key("source_timestamp_ms");
+  w.Int64(record.source_timestamp_ms);
+  Put(w, "kafka_error", rd_kafka_err2name(error));
+  w.EndObject();
+  return base::StrCat({std::string_view(buffer.GetString(), buffer.GetSize()), "\n"});
 }
 
 // Appends `text` to `path` and fsyncs it: only then may the records be acknowledged.

@@ -6,6 +6,7 @@
 
 #include <syslog.h>
 
+#include <cstring>
 #include <utility>
 
 #include <spdlog/spdlog.h>
@@ -20,8 +21,12 @@ namespace {
 // spdlog instead (as the consumer's do); notices are dropped. Called on librdkafka's threads;
 // spdlog's sink is thread-safe.
 void LogThroughSpdlog(const rd_kafka_t* rk, int level, const char* facility, const char* message) {
-  if (level <= LOG_WARNING) {
+  // AUTOCREATE: pre-0.11 brokers (and the dev-broker's mock) cannot honour
+  // allow.auto.create.topics; said on every metadata request, so it is debug, as for the consumer.
+  if (level <= LOG_WARNING && std::strcmp(facility, "AUTOCREATE") != 0) {
     spdlog::warn("librdkafka {} {}: {}", rd_kafka_name(rk), facility, message);
+  } else if (level <= LOG_WARNING) {
+    spdlog::debug("librdkafka {} {}: {}", rd_kafka_name(rk), facility, message);
   }
 }
 
