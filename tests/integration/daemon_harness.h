@@ -175,8 +175,19 @@ limits:
     }
     const std::string path = dir_ / "produce.ndjson";
     WriteFile(path, text);
-    std::vector<std::string> args = {"-P", "-b",  bootstrap_, "-t",          topic,
-                                     "-z", "lz4", "-X",       "linger.ms=20"};
+    // No sticky partitioning: every message picks a partition at random, so each member of a
+    // group gets a share of any batch (by default a whole batch goes to one partition).
+    std::vector<std::string> args = {"-P",
+                                     "-b",
+                                     bootstrap_,
+                                     "-t",
+                                     topic,
+                                     "-z",
+                                     "lz4",
+                                     "-X",
+                                     "linger.ms=20",
+                                     "-X",
+                                     "sticky.partitioning.linger.ms=0"};
     args.insert(args.end(), kcat_options.begin(), kcat_options.end());
     const ToolResult produced = Kcat(std::move(args), path);
     ASSERT_EQ(produced.exit_code, std::optional<int>(0)) << produced.err;
