@@ -334,8 +334,8 @@ TEST(CorrelationCompile, BadShapesAreDiagnosedNotThrown) {
       "  [1, 2]\n",
       "  type: event_count\n  rules: {a: b}\n  timespan: 5m\n  condition: {gt: 1}\n",
       "  type: [event_count]\n  rules: [A]\n  timespan: {x: 1}\n  condition: {gt: 1}\n",
-      "  type: event_count\n  rules: [[A]]\n  group-by: {a: 1}\n  timespan: 5m\n"
-      "  condition: {gt: [1]}\n  generate: maybe\n  window: 5m\n",
+      ("  type: event_count\n  rules: [[A]]\n  group-by: {a: 1}\n  timespan: 5m\n"
+       "  condition: {gt: [1]}\n  generate: maybe\n  window: 5m\n"),
   };
   for (const char* body : bodies) {
     SCOPED_TRACE(body);
