@@ -163,12 +163,21 @@ class Daemon {
       }
       if (pipeline_.due()) {
         base::CrashPoint("store.pre");
-        const base::Status written = pipeline_.Flush();
-        if (!written.ok()) {
-          spdlog::critical("store write failed, stopping without commit: {}", written.ToString());
+        if (const base::Status submitted = pipeline_.Submit(); !submitted.ok()) {
+          spdlog::critical("store write failed, stopping without commit: {}", submitted.ToString());
           return 1;
         }
-        base::CrashPoint("store.post");
+      }
+      if (pipeline_.writes_in_flight() > 0) {
+        const base::Result<size_t> written = pipeline_.Reap();
+        if (!written.has_value()) {
+          spdlog::critical("store write failed, stopping without commit: {}",
+                           written.error().ToString());
+          return 1;
+        }
+        for (size_t i = 0; i < *written; ++i) {
+          base::CrashPoint("store.post");
+        }
       }
     }
   }

@@ -3,12 +3,12 @@
 
 #include <algorithm>
 #include <chrono>
-#include <thread>
 
 #include <librdkafka/rdkafka.h>
 #include <prometheus/histogram.h>
 #include <spdlog/spdlog.h>
 
+#include "pipeline/base/check.h"
 #include "pipeline/base/str_cat.h"
 
 namespace trailhound::pipeline {
@@ -43,7 +43,10 @@ ConsumerPipeline::ConsumerPipeline(Store& store, std::shared_ptr<const rules::Lo
       on_written_(std::move(on_written)),
       decoder_(options.decode_limits),
       correlations_(
-          std::make_unique<rules::CorrelationEngine>(rules_->correlations, options.correlation)) {
+          std::make_unique<rules::CorrelationEngine>(rules_->correlations, options.correlation)),
+      writer_(
+          std::make_unique<BatchWriter>([&store](StoreBatch& batch) { return store.Write(batch); },
+                                        BatchWriterOptions{}, on_written_)) {
   input_.source = "kafka";
   counters_.matches_by_rule.assign(rules_->rules.size(), 0);
 }
@@ -149,6 +152,10 @@ void ConsumerPipeline::AddCorrelationAlerts(const event::Event* completing) {
 
 void ConsumerPipeline::AddAlert(const std::string& alert_id, const std::string& body,
                                 int64_t event_time_ns) {
+  if (!in_flight_alert_ids_.empty() && in_flight_alert_ids_.contains(alert_id)) {
+    ++counters_.duplicate_alerts;  // in a batch handed to the writer, not yet in the store
+    return;
+  }
   base::Result<bool> added = batch_->AddAlert(alert_id, body, event_time_ns);
   if (!added.has_value()) {
     // The dedup lookup failed: the batch cannot be trusted; Flush reports it.
@@ -158,6 +165,7 @@ void ConsumerPipeline::AddAlert(const std::string& alert_id, const std::string& 
     return;
   }
   if (*added) {
+    batch_alert_ids_.push_back(alert_id);
     ++counters_.alerts;
     counters_.alert_bytes += body.size();
   } else {
@@ -199,50 +207,73 @@ int ConsumerPipeline::MillisecondsUntilDue() const {
   return static_cast<int>(std::clamp<int64_t>(left, 0, 1'000'000));
 }
 
-base::Status ConsumerPipeline::Flush(int64_t give_up_ms) {
+base::Status ConsumerPipeline::Submit() {
   if (!batch_.has_value()) {
     return base::Status::Ok();
   }
   if (!batch_error_.ok()) {
     return batch_error_;
   }
+  InFlight in_flight;
+  in_flight.next_offsets.reserve(batch_next_offsets_.size());
   for (const auto& [partition, next] : batch_next_offsets_) {
     batch_->SetNextOffset(partition.topic, partition.partition, next);
+    in_flight.next_offsets.emplace_back(partition, next);
   }
-  const SteadyClock::time_point start = SteadyClock::now();
-  const int64_t give_up_at = SteadyMillis() + give_up_ms;
-  int64_t backoff_ms = 10;
-  for (;;) {
-    base::Status status = store_.Write(*batch_);
-    if (status.ok()) {
-      break;
-    }
-    // Busy, TryAgain, NoSpace: the same batch again, later. Anything else: stop (§3).
-    if (status.code() != base::StatusCode::kUnavailable || SteadyMillis() >= give_up_at) {
-      return status;
-    }
-    ++counters_.write_retries;
-    spdlog::warn("store write failed, retrying: {}", status.ToString());
-    std::this_thread::sleep_for(std::chrono::milliseconds(backoff_ms));
-    backoff_ms = std::min<int64_t>(backoff_ms * 2, 2000);
-  }
-  ++counters_.batches;
-  if (options_.metrics != nullptr) {
-    options_.metrics->StageLatency(metrics::Stage::kStore)
-        .Observe(Seconds(SteadyClock::now() - start));
-  }
-  if (source_ != nullptr) {
-    for (const auto& [partition, next] : batch_next_offsets_) {
-      source_->StoreOffset(partition, next);
-    }
-  }
+  in_flight.alert_ids = std::move(batch_alert_ids_);
+  in_flight_alert_ids_.insert(in_flight.alert_ids.begin(), in_flight.alert_ids.end());
+  in_flight.ticket = writer_->Submit(std::move(*batch_));
+  in_flight_.push_back(std::move(in_flight));
   batch_.reset();
   batch_next_offsets_.clear();
+  batch_alert_ids_.clear();
   batch_messages_ = 0;
-  if (on_written_) {
-    on_written_();
-  }
   return base::Status::Ok();
+}
+
+base::Result<size_t> ConsumerPipeline::Reap() {
+  finished_.clear();
+  writer_->TakeFinished(finished_);
+  return FinishWrites(finished_);
+}
+
+base::Result<size_t> ConsumerPipeline::FinishWrites(std::vector<BatchWriter::Finished>& finished) {
+  if (const uint64_t retries = writer_->write_retries(); retries != counters_.write_retries) {
+    spdlog::warn("store write failed and was retried ({} retries so far)", retries);
+    counters_.write_retries = retries;
+  }
+  for (const BatchWriter::Finished& done : finished) {
+    TH_CHECK(!in_flight_.empty() && in_flight_.front().ticket == done.ticket);
+    if (!done.status.ok()) {
+      // This batch and every later one stay unstored; the caller stops without committing.
+      return done.status;
+    }
+    InFlight& written = in_flight_.front();
+    if (source_ != nullptr) {
+      for (const auto& [partition, next] : written.next_offsets) {
+        source_->StoreOffset(partition, next);
+      }
+    }
+    for (const std::string& alert_id : written.alert_ids) {
+      in_flight_alert_ids_.erase(alert_id);
+    }
+    in_flight_.pop_front();
+    ++counters_.batches;
+    if (options_.metrics != nullptr) {
+      options_.metrics->StageLatency(metrics::Stage::kStore).Observe(Seconds(done.write_time));
+    }
+  }
+  return finished.size();
+}
+
+base::Status ConsumerPipeline::Flush() {
+  if (base::Status submitted = Submit(); !submitted.ok()) {
+    return submitted;
+  }
+  finished_.clear();
+  writer_->WaitAll(finished_);
+  base::Result<size_t> written = FinishWrites(finished_);
+  return written.has_value() ? base::Status::Ok() : written.error();
 }
 
 std::optional<int64_t> ConsumerPipeline::LocalNextOffset(const TopicPartition& partition) {
@@ -253,9 +284,15 @@ void ConsumerPipeline::OnRevoke(const std::vector<TopicPartition>& partitions, b
   if (lost) {
     // Another member may own them now: their offsets are neither stored nor recorded. What was
     // polled from them is still written (harmless: the events are keyed, and the alerts fall
-    // in the duplicate window of AT-LEAST-ONCE.md §10 a).
+    // in the duplicate window of AT-LEAST-ONCE.md §10 a). Batches already with the writer
+    // record their next offsets beside the events they cover, which is consistent, but store
+    // none of them.
     for (const TopicPartition& partition : partitions) {
       batch_next_offsets_.erase(partition);
+      for (InFlight& in_flight : in_flight_) {
+        std::erase_if(in_flight.next_offsets,
+                      [&partition](const auto& entry) { return entry.first == partition; });
+      }
     }
   }
   const base::Status status = Flush();
@@ -264,6 +301,7 @@ void ConsumerPipeline::OnRevoke(const std::vector<TopicPartition>& partitions, b
     spdlog::error("store write during revoke failed: {}", status.ToString());
     batch_.reset();
     batch_next_offsets_.clear();
+    batch_alert_ids_.clear();
     batch_error_ = status;
   }
 }

@@ -1,24 +1,31 @@
 // pipeline/consumer_pipeline.h: what the daemon does with consumed Kafka messages
 // (AT-LEAST-ONCE.md §3). Each message is decoded, its events evaluated against the rules and
 // correlations, and everything it produces (stored events, alerts for the outbox, dead letters,
-// the partition's next offset) goes into the current StoreBatch. Flush writes the batch in one
-// atomic write and only then stores the offsets it covers, so a committed offset is always
-// backed by durable state.
+// the partition's next offset) goes into the current StoreBatch. Submit hands the batch to a
+// BatchWriter, which writes it in one atomic write on its own thread while the next batch is
+// built; Reap then stores the offsets each written batch covers, so a committed offset is always
+// backed by durable state. An alert id in a batch not yet written counts as known, so a
+// redelivery in the next batch is still a duplicate.
 //
-// Runs on the polling thread; not thread-safe.
+// Runs on the polling thread; not thread-safe (the writer thread only runs `on_written`).
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "metrics/registry.h"
 #include "pipeline/alert.h"
+#include "pipeline/base/result.h"
+#include "pipeline/batch_writer.h"
 #include "pipeline/decode.h"
 #include "pipeline/source_kafka.h"
 #include "pipeline/store.h"
@@ -56,7 +63,8 @@ struct ConsumerPipelineCounters {
 
 class ConsumerPipeline : public RebalanceListener, private DecodeSink {
  public:
-  // `on_written` runs after every durable write (the sink workers are woken there).
+  // `on_written` runs after every durable write, on the writer thread (the sink workers are
+  // woken there).
   ConsumerPipeline(Store& store, std::shared_ptr<const rules::LoadedRules> rules,
                    const ConsumerPipelineOptions& options, std::function<void()> on_written);
   ~ConsumerPipeline() override;
@@ -69,9 +77,18 @@ class ConsumerPipeline : public RebalanceListener, private DecodeSink {
   // Milliseconds until the current batch is due (0 when due now; a large value when empty).
   int MillisecondsUntilDue() const;
   bool due() const { return MillisecondsUntilDue() == 0; }
-  // Writes the current batch and stores its offsets. Transient store errors are retried until
-  // `give_up_ms` has passed; an error return means the process must stop without committing.
-  base::Status Flush(int64_t give_up_ms = 60'000);
+  // Hands the current batch to the writer (blocking while the writer is full). An error means
+  // the process must stop without committing.
+  base::Status Submit();
+  // Stores the offsets of the batches written since the last call and returns how many there
+  // were. An error (a write that failed after its retries) means the process must stop without
+  // committing; nothing of that batch or any later one was stored or will be.
+  base::Result<size_t> Reap();
+  // Batches handed over and not yet reaped.
+  size_t writes_in_flight() const { return writer_->in_flight(); }
+  // Submits the current batch and waits until everything handed over is written and reaped:
+  // at a revoke, a rules swap and shutdown.
+  base::Status Flush();
 
   // Takes effect from the next message; correlation windows restart with the new rules.
   void SwapRules(std::shared_ptr<const rules::LoadedRules> rules);
@@ -92,6 +109,14 @@ class ConsumerPipeline : public RebalanceListener, private DecodeSink {
   void AddCorrelationAlerts(const event::Event* completing);
   const std::shared_ptr<const std::string>& SourceName(const TopicPartition& partition);
   void StartBatchIfNeeded();
+  base::Result<size_t> FinishWrites(std::vector<BatchWriter::Finished>& finished);
+
+  // What a batch handed to the writer leaves to do once it is written.
+  struct InFlight {
+    uint64_t ticket = 0;
+    std::vector<std::pair<TopicPartition, int64_t>> next_offsets;
+    std::vector<std::string> alert_ids;
+  };
 
   Store& store_;
   std::shared_ptr<const rules::LoadedRules> rules_;
@@ -110,6 +135,10 @@ class ConsumerPipeline : public RebalanceListener, private DecodeSink {
   size_t batch_messages_ = 0;
   int64_t batch_started_ms_ = 0;
   std::map<TopicPartition, int64_t> batch_next_offsets_;
+  std::vector<std::string> batch_alert_ids_;
+  std::deque<InFlight> in_flight_;
+  std::unordered_set<std::string> in_flight_alert_ids_;
+  std::vector<BatchWriter::Finished> finished_;
   std::map<TopicPartition, std::shared_ptr<const std::string>> source_names_;
 
   // The message being added.
@@ -118,6 +147,8 @@ class ConsumerPipeline : public RebalanceListener, private DecodeSink {
   AlertInput input_;
 
   ConsumerPipelineCounters counters_;
+  // Last: destroyed (its thread joined) before anything its callback or batches refer to.
+  std::unique_ptr<BatchWriter> writer_;
 };
 
 }  // namespace trailhound::pipeline

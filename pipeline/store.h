@@ -3,9 +3,10 @@
 // letters waiting for their topic, and each partition's next offset. Everything one consumed
 // batch changes is one WriteBatch, so a crash leaves all of it or none of it.
 //
-// Threads: one writer builds and writes batches; each sink worker reads and acknowledges its own
-// queue; NextOffset, QueueDepth, the size accessors, ApplyRetention and CompactAll may be called
-// from any thread.
+// Threads: one thread builds batches and one writes them, in the order they were built (the
+// same thread, or the polling thread and a BatchWriter); each sink worker reads and acknowledges
+// its own queue; NextOffset, QueueDepth, the size accessors, ApplyRetention and CompactAll may be
+// called from any thread.
 #pragma once
 
 #include <cstdint>
@@ -78,7 +79,8 @@ struct DeadLetterEntry {
 
 class Store;
 
-// Everything one consumed batch changes; written by Store::Write. Built by the writer thread.
+// Everything one consumed batch changes; written by Store::Write. Built on one thread (the only
+// one that hands out seqs), written on that thread or another.
 class StoreBatch {
  public:
   ~StoreBatch();
@@ -107,6 +109,7 @@ class StoreBatch {
   Store* store_;
   std::unique_ptr<rocksdb::WriteBatch> batch_;
   std::unordered_set<std::string> alert_ids_;
+  uint64_t last_seq_ = 0;  // the highest seq handed to this batch, 0 for none
   size_t events_ = 0;
   size_t alerts_ = 0;
   size_t dead_letters_ = 0;

@@ -212,7 +212,8 @@ base::Result<bool> StoreBatch::AddAlert(std::string_view alert_id, std::string_v
     ++duplicate_alerts_;
     return false;
   }
-  uint64_t seq = impl.next_seq++;
+  const uint64_t seq = impl.next_seq++;
+  last_seq_ = seq;
   MustSucceed(batch_->Put(impl.dedup, alert_id, keys::DedupValue(event_time_ns, seq)));
   MustSucceed(batch_->Put(impl.outbox, keys::SeqKey(seq), keys::OutboxValue(alert_id, body)));
   for (const std::string& sink : store_->options_.sinks) {
@@ -225,7 +226,8 @@ base::Result<bool> StoreBatch::AddAlert(std::string_view alert_id, std::string_v
 
 void StoreBatch::AddDeadLetter(const DeadLetterRecord& record) {
   Store::Impl& impl = *store_->impl_;
-  uint64_t seq = impl.next_seq++;
+  const uint64_t seq = impl.next_seq++;
+  last_seq_ = seq;
   MustSucceed(batch_->Put(impl.dlq, keys::SeqKey(seq), keys::EncodeDeadLetter(record)));
   ++dead_letters_;
 }
@@ -245,10 +247,11 @@ base::Status Store::Write(StoreBatch& batch) {
   if (batch.empty()) {
     return base::Status::Ok();
   }
-  // The highest seq handed out so far: with one writer, every seq of this batch is at most it,
-  // and a reopened store continues after it.
-  uint64_t last_seq = impl_->next_seq - 1;
-  if (batch.alerts_ + batch.dead_letters_ > 0) {
+  // The highest seq this batch holds; batches are written in the order they were built, so a
+  // reopened store continues after it. (next_seq may already be further on: the next batch is
+  // built while this one is written.)
+  const uint64_t last_seq = batch.last_seq_;
+  if (last_seq != 0) {
     std::string value;
     keys::AppendU64(value, last_seq);
     MustSucceed(batch.batch_->Put(impl_->meta, keys::kLastSeqKey, value));
@@ -261,7 +264,9 @@ base::Status Store::Write(StoreBatch& batch) {
     AddToDepths(batch.alerts_, batch.dead_letters_, /*add=*/false);
     return FromRocks(status, "store: write");
   }
-  impl_->written_seq.store(last_seq, std::memory_order_release);
+  if (last_seq != 0) {
+    impl_->written_seq.store(last_seq, std::memory_order_release);
+  }
   // Written: a second Write of the same batch is a no-op.
   batch.batch_->Clear();
   batch.alert_ids_.clear();
