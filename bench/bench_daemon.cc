@@ -50,6 +50,7 @@ struct BenchOptions {
   bool sigmahq = false;
   bool keep = false;
   bool perf = false;
+  EventTimes event_times = EventTimes::kInOrder;
 };
 
 int64_t EnvInt(const char* name, int64_t fallback) {
@@ -70,6 +71,9 @@ BenchOptions ReadOptions() {
   o.sigmahq = EnvInt("TH_BENCH_SIGMAHQ", 1) != 0 && fs::is_directory(kSigmaHqAwsRules);
   o.keep = EnvInt("TH_BENCH_KEEP", 0) != 0;
   o.perf = EnvInt("TH_BENCH_PERF", 0) != 0;
+  const char* times = std::getenv("TH_BENCH_EVENT_TIMES");
+  o.event_times = times != nullptr && std::string_view(times) == "random" ? EventTimes::kRandom
+                                                                          : EventTimes::kInOrder;
   return o;
 }
 
@@ -94,7 +98,7 @@ struct Preload {
 // each once the sticky partitioner is off (it would fill one partition per linger period, and
 // the mock's per-partition limit would drop from the fullest).
 Preload ProduceWithKcat(const std::string& dir, const std::string& bootstrap, KafkaProbe& probe,
-                        int64_t count, uint64_t seed, int match_every) {
+                        int64_t count, uint64_t seed, int match_every, EventTimes times) {
   Preload preload;
   const std::vector<Watermarks> before = probe.QueryWatermarks("cloudtrail", kPartitions);
   BenchChild kcat;
@@ -107,7 +111,7 @@ Preload ProduceWithKcat(const std::string& dir, const std::string& bootstrap, Ka
     std::fprintf(stderr, "bench: cannot start kcat -P: %s\n", kcat.error().c_str());
     return preload;
   }
-  CloudTrailLines lines(seed, match_every);
+  CloudTrailLines lines(seed, match_every, times);
   std::string chunk;
   bool written = true;
   for (int64_t i = 0; i < count && written; ++i) {
@@ -211,7 +215,7 @@ void StopPerf(const std::unique_ptr<BenchChild>& perf) {
 bool RunRound(DaemonUnderBench& daemon, const std::string& bootstrap, KafkaProbe& probe,
               const BenchOptions& options, int round, ThroughputRun& run) {
   const Preload preload = ProduceWithKcat(daemon.dir(), bootstrap, probe, options.events_per_round,
-                                          1000 + round, options.match_every);
+                                          1000 + round, options.match_every, options.event_times);
   if (!preload.ok) {
     std::fprintf(stderr, "bench: round %d preload put %lld of %lld events\n", round,
                  static_cast<long long>(preload.events),
@@ -436,11 +440,13 @@ void PrintHeader(int argc, char** argv, const BenchOptions& options, int rounds)
       "knobs: TH_BENCH_EVENTS_PER_ROUND=%lld TH_BENCH_TARGET_EVENTS=%lld "
       "TH_BENCH_MATCH_EVERY=%d TH_BENCH_LATENCY_RATE=%d TH_BENCH_LATENCY_SECONDS=%.0f "
       "TH_BENCH_LATENCY_WARMUP_SECONDS=%.0f TH_BENCH_LATENCY_MATCH_EVERY=%d TH_BENCH_POWER=%d "
-      "TH_BENCH_SIGMAHQ=%d (also TH_BENCH_KEEP, TH_BENCH_PERF, TH_BENCH_DAEMON_PROPERTIES)\n",
+      "TH_BENCH_SIGMAHQ=%d TH_BENCH_EVENT_TIMES=%s (also TH_BENCH_KEEP, TH_BENCH_PERF, "
+      "TH_BENCH_DAEMON_PROPERTIES)\n",
       static_cast<long long>(options.events_per_round),
       static_cast<long long>(options.target_events), options.match_every, options.latency_rate,
       options.latency_seconds, options.latency_warmup_seconds, options.latency_match_every,
-      options.power ? 1 : 0, options.sigmahq ? 1 : 0);
+      options.power ? 1 : 0, options.sigmahq ? 1 : 0,
+      options.event_times == EventTimes::kRandom ? "random" : "in-order");
   std::printf("rules: the bench rule (StopLogging / DeleteTrail)%s\n",
               options.sigmahq ? " + SigmaHQ's AWS CloudTrail rules (the real workload) but "
                                 "aws_sts_assumerole_misuse.yml, which alerts on every "

@@ -93,10 +93,18 @@ bool CloudTrailLines::AppendNext(std::string& out, const std::string& user_agent
   const char* role = Pick(kRoles);
   const uint64_t r = Next();
   const uint64_t key = Next();
+  uint64_t second = 0;  // of the day
+  if (times_ == EventTimes::kRandom) {
+    second = r % 24 * 3600 + (r >> 8 & 0x3f) % 60 * 60 + (r >> 16 & 0x3f) % 60;
+  } else {
+    const uint64_t on_time = first_second_ + (count_ - 1) / 100;
+    const uint64_t late = (r >> 8) % 300;
+    second = (on_time > late ? on_time - late : 0) % 86400;
+  }
   char time[32];
-  std::snprintf(time, sizeof time, "2026-11-23T%02u:%02u:%02uZ", static_cast<unsigned>(r % 24),
-                static_cast<unsigned>(r >> 8 & 0x3f) % 60,
-                static_cast<unsigned>(r >> 16 & 0x3f) % 60);
+  std::snprintf(time, sizeof time, "2026-11-23T%02u:%02u:%02uZ",
+                static_cast<unsigned>(second / 3600), static_cast<unsigned>(second / 60 % 60),
+                static_cast<unsigned>(second % 60));
   char ip[24];
   std::snprintf(ip, sizeof ip, "%u.%u.%u.%u", 1 + static_cast<unsigned>(r >> 24 & 0xff) % 223,
                 static_cast<unsigned>(r >> 32 & 0xff), static_cast<unsigned>(r >> 40 & 0xff),

@@ -9,10 +9,23 @@
 
 namespace trailhound::bench {
 
+// How eventTime runs through the records.
+enum class EventTimes {
+  // As a live trail arrives: 100 records per second of event time, each up to 5 minutes late
+  // (CloudTrail's delivery delay), starting at an hour the seed picks.
+  kInOrder,
+  // Anywhere in one day, independently: the worst case for the time-keyed event store.
+  kRandom,
+};
+
 class CloudTrailLines {
  public:
   // `match_every`: every match_every-th record is a trail tampering call; 0 for none.
-  CloudTrailLines(uint64_t seed, int match_every) : state_(seed | 1), match_every_(match_every) {}
+  CloudTrailLines(uint64_t seed, int match_every, EventTimes times = EventTimes::kInOrder)
+      : state_(seed | 1),
+        match_every_(match_every),
+        times_(times),
+        first_second_(seed % 12 * 3600) {}
 
   // Appends the next record and a newline to `out`. `user_agent`, when not empty, replaces
   // the generated one (the latency phase carries its produce time there: alerts copy it).
@@ -30,6 +43,8 @@ class CloudTrailLines {
 
   uint64_t state_;
   int match_every_;
+  EventTimes times_;
+  uint64_t first_second_;
   uint64_t count_ = 0;
 };
 
