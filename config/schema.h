@@ -68,9 +68,9 @@ struct Sink {
   std::string name;  // defaults to the type; unique among sinks
   // file: NDJSON path the alerts are appended to.
   std::string path;
-  // file: rotate when the file exceeds this, in bytes (>= 4096); keep this many rotated
-  // files (1..1000).
-  uint64_t rotate_bytes = 100 << 20;
+  // file: rotate when the file would exceed this, in bytes (>= 4096), and at each new UTC day;
+  // keep this many rotated files (1..1000).
+  uint64_t rotate_bytes = uint64_t{256} << 20;
   int keep = 5;
   // kafka: bootstrap brokers; default = sources.kafka.brokers.
   std::string brokers;

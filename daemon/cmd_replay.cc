@@ -14,6 +14,7 @@
 #include <rapidjson/stringbuffer.h>
 
 #include "pipeline/alert.h"
+#include "pipeline/alert_shrink.h"
 #include "pipeline/dead_letter.h"
 #include "pipeline/decode.h"
 #include "pipeline/source_file.h"
@@ -123,7 +124,10 @@ class ReplaySink : public pipeline::DecodeSink {
 
  private:
   void WriteAlert(const std::string& alert) {
-    std::fwrite(alert.data(), 1, alert.size(), alerts_);
+    // FORMATS.md §8: a line over 1 MiB is shrunk.
+    const pipeline::ShrunkAlert shrunk = pipeline::ShrinkAlert(alert);
+    const std::string& line = shrunk.body.empty() ? alert : shrunk.body;
+    std::fwrite(line.data(), 1, line.size(), alerts_);
     std::fputc('\n', alerts_);
   }
 

@@ -1,4 +1,4 @@
-// pipeline/sink_file.cc: NDJSON append, rotation and read-back recovery.
+// pipeline/sink_file.cc: NDJSON append, shrinking, rotation and read-back recovery.
 #include "pipeline/sink_file.h"
 
 #include <errno.h>
@@ -7,11 +7,17 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
+#include <optional>
+#include <tuple>
 #include <unordered_set>
 #include <utility>
 
+#include "pipeline/alert_shrink.h"
 #include "pipeline/fd_write.h"
 
 namespace trailhound::pipeline {
@@ -64,7 +70,83 @@ void CollectAlertIds(std::string_view tail, bool starts_file,
   }
 }
 
+constexpr int64_t kDayNs = int64_t{86400} * 1'000'000'000;
+constexpr std::string_view kRotatedSuffix = ".ndjson";
+constexpr size_t kStampLength = 16;  // YYYYMMDDTHHMMSSZ
+
+int64_t SystemNowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+int64_t DayOf(int64_t ns) {
+  return ns >= 0 ? ns / kDayNs : (ns - kDayNs + 1) / kDayNs;
+}
+
+// `alerts.ndjson` → `alerts`: rotated files are `<stem>-<stamp>[-N].ndjson` beside it.
+std::string RotatedPrefix(const std::string& path) {
+  const std::filesystem::path file(path);
+  return (file.parent_path() / file.stem()).string() + "-";
+}
+
+std::string Stamp(time_t seconds) {
+  struct tm utc;
+  gmtime_r(&seconds, &utc);
+  char stamp[kStampLength + 1];
+  std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &utc);
+  return stamp;
+}
+
+// Sort key of a rotated file's name after the prefix: (stamp, N), or nullopt for another file.
+std::optional<std::pair<std::string, int>> RotatedKey(std::string_view rest) {
+  if (rest.size() < kStampLength + kRotatedSuffix.size() || !rest.ends_with(kRotatedSuffix) ||
+      rest[kStampLength - 1] != 'Z' || rest[8] != 'T') {
+    return std::nullopt;
+  }
+  const std::string_view stamp = rest.substr(0, kStampLength);
+  std::string_view counter =
+      rest.substr(kStampLength, rest.size() - kStampLength - kRotatedSuffix.size());
+  int n = 0;
+  if (!counter.empty()) {
+    if (counter.size() < 2 || counter[0] != '-' || counter.size() > 7) {
+      return std::nullopt;
+    }
+    for (char c : counter.substr(1)) {
+      if (c < '0' || c > '9') {
+        return std::nullopt;
+      }
+      n = n * 10 + (c - '0');
+    }
+  }
+  return std::make_pair(std::string(stamp), n);
+}
+
 }  // namespace
+
+std::vector<std::string> RotatedAlertFiles(const std::string& path) {
+  const std::string prefix = RotatedPrefix(path);
+  const std::filesystem::path file_prefix(prefix);
+  const std::string name_prefix = file_prefix.filename().string();
+  std::vector<std::tuple<std::string, int, std::string>> found;
+  std::error_code error;
+  const std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  for (const auto& entry : std::filesystem::directory_iterator(dir.empty() ? "." : dir, error)) {
+    const std::string name = entry.path().filename().string();
+    if (!name.starts_with(name_prefix)) {
+      continue;
+    }
+    if (auto key = RotatedKey(std::string_view(name).substr(name_prefix.size()))) {
+      found.emplace_back(key->first, key->second, entry.path().string());
+    }
+  }
+  std::sort(found.begin(), found.end());
+  std::vector<std::string> paths;
+  for (auto& [stamp, n, full] : found) {
+    paths.push_back(std::move(full));
+  }
+  return paths;
+}
 
 std::string_view FindAlertId(std::string_view line) {
   constexpr std::string_view kField = "\"alert_id\":\"";
@@ -80,7 +162,11 @@ std::string_view FindAlertId(std::string_view line) {
   return line.substr(begin, end - begin);
 }
 
-FileSink::FileSink(FileSinkOptions options) : options_(std::move(options)) {}
+FileSink::FileSink(FileSinkOptions options) : options_(std::move(options)) {
+  if (!options_.now_ns) {
+    options_.now_ns = SystemNowNs;
+  }
+}
 
 FileSink::~FileSink() {
   if (fd_ >= 0) {
@@ -106,6 +192,8 @@ base::Status FileSink::OpenCurrent() {
     return ErrnoStatus("cannot stat", options_.path);
   }
   size_ = static_cast<uint64_t>(info.st_size);
+  file_day_ =
+      size_ == 0 ? -1 : DayOf(int64_t{info.st_mtim.tv_sec} * 1'000'000'000 + info.st_mtim.tv_nsec);
   return base::Status::Ok();
 }
 
@@ -128,9 +216,10 @@ base::Status FileSink::Recover(const std::vector<OutboxEntry>& pending,
   }
   std::unordered_set<std::string> ids;
   CollectAlertIds(tail, tail_start == 0, ids);
-  // Just after a rotation the newest lines may sit at the end of path.1.
-  if (tail.size() < options_.recover_tail_bytes && options_.keep_files > 0) {
-    std::string previous = options_.path + ".1";
+  // Just after a rotation the newest lines may sit at the end of the newest rotated file.
+  const std::vector<std::string> rotated = RotatedAlertFiles(options_.path);
+  if (tail.size() < options_.recover_tail_bytes && !rotated.empty()) {
+    const std::string& previous = rotated.back();
     int previous_fd = ::open(previous.c_str(), O_RDONLY | O_CLOEXEC);
     if (previous_fd >= 0) {
       status = ReadTail(previous_fd, previous, options_.recover_tail_bytes - tail.size(), tail,
@@ -173,18 +262,45 @@ base::Status FileSink::CutTornLine(std::string& tail, uint64_t tail_start) {
   return base::Status::Ok();
 }
 
+std::string_view FileSink::LineOf(const OutboxEntry& entry) {
+  ShrunkAlert shrunk = ShrinkAlert(entry.body, options_.max_line_bytes);
+  if (shrunk.step == ShrinkStep::kNone) {
+    return entry.body;
+  }
+  ++shrunk_alerts_;
+  if (shrunk.step == ShrinkStep::kStillTooLarge) {
+    ++oversized_alerts_;
+  }
+  if (shrunk.body.empty()) {
+    return entry.body;
+  }
+  shrunk_ = std::move(shrunk.body);
+  return shrunk_;
+}
+
+bool FileSink::MustRotate(uint64_t line_bytes, int64_t today) const {
+  const uint64_t written = size_ + buffer_.size();
+  if (written == 0) {
+    return false;
+  }
+  if (options_.max_file_bytes > 0 && written + line_bytes > options_.max_file_bytes) {
+    return true;
+  }
+  return file_day_ >= 0 && file_day_ != today;
+}
+
 base::Result<size_t> FileSink::Deliver(const std::vector<OutboxEntry>& entries) {
   size_t confirmed = 0;
   size_t buffered = 0;
   base::Status status = base::Status::Ok();
   buffer_.clear();
+  const int64_t today = DayOf(options_.now_ns());
   for (const OutboxEntry& entry : entries) {
     if (stopping_) {
       break;
     }
-    uint64_t after = size_ + buffer_.size() + entry.body.size() + 1;
-    if (options_.max_file_bytes > 0 && size_ + buffer_.size() > 0 &&
-        after > options_.max_file_bytes) {
+    const std::string_view line = LineOf(entry);
+    if (MustRotate(line.size() + 1, today)) {
       status = AppendLines(buffer_);
       if (!status.ok()) {
         break;
@@ -196,9 +312,10 @@ base::Result<size_t> FileSink::Deliver(const std::vector<OutboxEntry>& entries) 
         break;
       }
     }
-    buffer_.append(entry.body);
+    buffer_.append(line);
     buffer_.push_back('\n');
     ++buffered;
+    file_day_ = today;
   }
   if (status.ok() && buffered > 0) {
     status = AppendLines(buffer_);
@@ -235,29 +352,47 @@ base::Status FileSink::AppendLines(std::string_view lines) {
 }
 
 base::Status FileSink::Rotate() {
+  const std::string& path = options_.path;
+  // FORMATS.md §8: a rotated file is complete on disk before it gets its final name.
+  struct stat info;
+  if (::fdatasync(fd_) != 0 || ::fstat(fd_, &info) != 0) {
+    return ErrnoStatus("cannot sync", path);
+  }
   ::close(fd_);
   fd_ = -1;
-  const std::string& path = options_.path;
   if (options_.keep_files <= 0) {
     if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
       return ErrnoStatus("cannot remove", path);
     }
   } else {
-    for (int i = options_.keep_files - 1; i >= 1; --i) {
-      std::string from = path + "." + std::to_string(i);
-      std::string to = path + "." + std::to_string(i + 1);
-      if (::rename(from.c_str(), to.c_str()) != 0 && errno != ENOENT) {
-        return ErrnoStatus("cannot rotate", from);
-      }
+    // Named after its last write; a second rotation within that second gets `-2`, `-3`, ….
+    const std::string base = RotatedPrefix(path) + Stamp(info.st_mtim.tv_sec);
+    std::string target = base + std::string(kRotatedSuffix);
+    for (int n = 2; ::access(target.c_str(), F_OK) == 0; ++n) {
+      target = base + "-" + std::to_string(n) + std::string(kRotatedSuffix);
     }
-    if (::rename(path.c_str(), (path + ".1").c_str()) != 0) {
+    if (::rename(path.c_str(), target.c_str()) != 0) {
       return ErrnoStatus("cannot rotate", path);
+    }
+    if (base::Status status = RemoveOldRotated(); !status.ok()) {
+      return status;
     }
   }
   if (base::Status status = OpenCurrent(); !status.ok()) {
     return status;
   }
-  return options_.durability == Durability::kPower ? SyncDirectory() : base::Status::Ok();
+  return SyncDirectory();
+}
+
+base::Status FileSink::RemoveOldRotated() {
+  const std::vector<std::string> rotated = RotatedAlertFiles(options_.path);
+  const size_t keep = static_cast<size_t>(options_.keep_files);
+  for (size_t i = 0; i + keep < rotated.size(); ++i) {
+    if (::unlink(rotated[i].c_str()) != 0 && errno != ENOENT) {
+      return ErrnoStatus("cannot remove", rotated[i]);
+    }
+  }
+  return base::Status::Ok();
 }
 
 base::Status FileSink::SyncDirectory() {

@@ -3,6 +3,7 @@
 
 #include <utility>
 
+#include "pipeline/alert_shrink.h"
 #include "pipeline/fd_write.h"
 
 namespace trailhound::pipeline {
@@ -17,7 +18,9 @@ base::Status StdoutSink::Recover(const std::vector<OutboxEntry>& /*pending*/,
 base::Result<size_t> StdoutSink::Deliver(const std::vector<OutboxEntry>& entries) {
   buffer_.clear();
   for (const OutboxEntry& entry : entries) {
-    buffer_.append(entry.body);
+    // FORMATS.md §8: a line over 1 MiB is shrunk.
+    const ShrunkAlert shrunk = ShrinkAlert(entry.body);
+    buffer_.append(shrunk.body.empty() ? std::string_view(entry.body) : shrunk.body);
     buffer_.push_back('\n');
   }
   // No stdio buffer in between: once write(2) returns, the lines are with the reader.

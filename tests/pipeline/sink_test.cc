@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -173,10 +174,17 @@ TEST(FileSink, RotationKeepsTheConfiguredNumberOfFiles) {
   ASSERT_TRUE(confirmed.has_value());
   EXPECT_EQ(*confirmed, 20u);
 
+  // FORMATS.md §8 names: out-<YYYYMMDDTHHMMSSZ>[-N].ndjson beside out.ndjson, oldest first.
+  const std::vector<std::string> rotated = RotatedAlertFiles(options.path);
+  ASSERT_EQ(rotated.size(), 2u);
+  for (const std::string& path : rotated) {
+    EXPECT_TRUE(
+        std::regex_match(path, std::regex(".*/out-20[0-9]{6}T[0-9]{6}Z(-[0-9]+)?\\.ndjson")))
+        << path;
+  }
   std::string newest = ReadFile(options.path);
-  std::string older = ReadFile(options.path + ".1");
-  std::string oldest = ReadFile(options.path + ".2");
-  EXPECT_FALSE(std::ifstream(options.path + ".3").good());
+  std::string older = ReadFile(rotated[1]);
+  std::string oldest = ReadFile(rotated[0]);
   for (const std::string* file : {&newest, &older, &oldest}) {
     EXPECT_LE(file->size(), 100u);
   }
@@ -203,12 +211,82 @@ TEST(FileSink, RecoverFindsLinesInTheRotatedFileToo) {
     ASSERT_TRUE(sink.has_value());
     ASSERT_EQ((*sink)->Deliver(entries).value(), 7u);
   }
-  // A crash before any acknowledgement: five lines are in out.ndjson.1, two in out.ndjson.
+  // A crash before any acknowledgement: five lines are in the rotated file, two in out.ndjson.
   auto restarted = FileSink::Open(options);
   ASSERT_TRUE(restarted.has_value());
   std::vector<uint64_t> found;
   ASSERT_TRUE((*restarted)->Recover(entries, found).ok());
   EXPECT_EQ(found, (std::vector<uint64_t>{1, 2, 3, 4, 5, 6, 7}));
+}
+
+TEST(FileSink, RotatesAtTheFirstWriteOfANewUtcDay) {
+  TempDir dir;
+  FileSinkOptions options = FileOptions(dir.Join("alerts.ndjson"));
+  const int64_t day_ns = int64_t{86400} * 1'000'000'000;
+  int64_t now_ns = 20'000 * day_ns + day_ns - 1;  // the last nanosecond of a day
+  options.now_ns = [&now_ns] { return now_ns; };
+  auto sink = FileSink::Open(options);
+  ASSERT_TRUE(sink.has_value());
+  const std::vector<OutboxEntry> first = {{1, "id1", R"({"alert_id":"id1"})"}};
+  const std::vector<OutboxEntry> second = {{2, "id2", R"({"alert_id":"id2"})"}};
+  const std::vector<OutboxEntry> third = {{3, "id3", R"({"alert_id":"id3"})"}};
+  ASSERT_EQ((*sink)->Deliver(first).value(), 1u);
+  EXPECT_TRUE(RotatedAlertFiles(options.path).empty());
+  now_ns += 1;  // midnight UTC
+  ASSERT_EQ((*sink)->Deliver(second).value(), 1u);
+  ASSERT_EQ((*sink)->Deliver(third).value(), 1u);
+  const std::vector<std::string> rotated = RotatedAlertFiles(options.path);
+  ASSERT_EQ(rotated.size(), 1u);
+  EXPECT_EQ(ReadFile(rotated[0]), first[0].body + "\n");
+  EXPECT_EQ(ReadFile(options.path), second[0].body + "\n" + third[0].body + "\n");
+}
+
+TEST(FileSink, AFileLastWrittenOnAnEarlierDayRotatesAfterARestart) {
+  TempDir dir;
+  FileSinkOptions options = FileOptions(dir.Join("alerts.ndjson"));
+  {
+    std::ofstream(options.path) << R"({"alert_id":"old"})"
+                                << "\n";
+  }
+  // Written "now" by the real clock; the sink's clock says tomorrow.
+  const int64_t tomorrow_ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(
+          (std::chrono::system_clock::now() + std::chrono::hours(24)).time_since_epoch())
+          .count();
+  options.now_ns = [tomorrow_ns] { return tomorrow_ns; };
+  auto sink = FileSink::Open(options);
+  ASSERT_TRUE(sink.has_value());
+  ASSERT_EQ((*sink)->Deliver({{1, "new", R"({"alert_id":"new"})"}}).value(), 1u);
+  const std::vector<std::string> rotated = RotatedAlertFiles(options.path);
+  ASSERT_EQ(rotated.size(), 1u);
+  EXPECT_EQ(ReadFile(rotated[0]), "{\"alert_id\":\"old\"}\n");
+  EXPECT_EQ(ReadFile(options.path), "{\"alert_id\":\"new\"}\n");
+}
+
+TEST(FileSink, ALineOverTheLimitIsShrunkNotDropped) {
+  TempDir dir;
+  FileSinkOptions options = FileOptions(dir.Join("alerts.ndjson"));
+  options.max_line_bytes = 4096;
+  auto sink = FileSink::Open(options);
+  ASSERT_TRUE(sink.has_value());
+  std::string items;
+  for (int i = 0; i < 400; ++i) {
+    items.append(i > 0 ? "," : "");
+    items.append(R"({"event_id":"e)");
+    items.append(std::to_string(i));
+    items.append(R"("})");
+  }
+  const std::string body = R"({"alert_id":"big","context":{"events":{"status":"ok","count":400,)"
+                           R"("truncated":false,"items":[)" +
+                           items + "]}}}";
+  ASSERT_GT(body.size(), options.max_line_bytes);
+  ASSERT_EQ((*sink)->Deliver({{1, "big", body}}).value(), 1u);
+  EXPECT_EQ(ReadFile(options.path),
+            R"({"alert_id":"big","context":{"events":{"status":"ok","count":400,)"
+            R"("truncated":true,"items":[]}}})"
+            "\n");
+  EXPECT_EQ((*sink)->shrunk_alerts(), 1u);
+  EXPECT_EQ((*sink)->oversized_alerts(), 0u);
 }
 
 TEST(FileSink, FindAlertIdReadsTheStringField) {
