@@ -247,6 +247,7 @@ class Outputs : public RunOutputs {
       counters.delivered = workers_[i]->delivered();
       counters.failed_attempts = workers_[i]->failed_attempts();
       counters.recovered = workers_[i]->recovered();
+      counters.shrunk = sinks_[i]->shrunk_alerts();
       counters.queued = store_.QueueDepth(counters.name);
       out.push_back(std::move(counters));
     }

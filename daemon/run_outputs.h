@@ -20,6 +20,7 @@ struct SinkCounters {
   uint64_t delivered = 0;
   uint64_t failed_attempts = 0;
   uint64_t recovered = 0;
+  uint64_t shrunk = 0;  // delivered cut to a line limit
   uint64_t queued = 0;  // entries in the sink's store queue
 };
 

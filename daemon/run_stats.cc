@@ -102,6 +102,7 @@ void RunStats::PublishOutputs() {
               last.failed_attempts);
     AddGrowth(metrics_.Alerts(sink.name, metrics::AlertOutcome::kRecovered), sink.recovered,
               last.recovered);
+    AddGrowth(metrics_.Alerts(sink.name, metrics::AlertOutcome::kShrunk), sink.shrunk, last.shrunk);
     metrics_.OutboxDepth(sink.name).Set(static_cast<double>(sink.queued));
   }
   const DeadLetterCounters dead = outputs_.DeadLetters();

@@ -56,6 +56,8 @@ std::string_view AlertOutcomeName(AlertOutcome outcome) {
       return "duplicate";
     case AlertOutcome::kRecovered:
       return "recovered";
+    case AlertOutcome::kShrunk:
+      return "shrunk";
   }
   return "unknown";
 }

@@ -28,7 +28,8 @@ namespace trailhound::metrics {
 // The pipeline stages timed by trailhound_stage_latency_seconds{stage}.
 enum class Stage { kDecode, kEvaluate, kStore, kDeliver };
 // What became of an alert at a sink: trailhound_alerts_total{sink,outcome}.
-enum class AlertOutcome { kDelivered, kFailed, kDuplicate, kRecovered };
+// kShrunk counts delivered alerts that were cut to fit a line limit (also counted delivered).
+enum class AlertOutcome { kDelivered, kFailed, kDuplicate, kRecovered, kShrunk };
 // What became of a dead letter: produced to its topic, written to the local file, or failed
 // (retried later).
 enum class DeadLetterOutcome { kProduced, kFile, kFailed };

@@ -35,6 +35,9 @@ class AlertSink {
 
   // Wakes a blocked Deliver; thread-safe.
   virtual void Stop() = 0;
+
+  // Alerts written shrunk to fit a size limit (FORMATS.md §8); thread-safe.
+  virtual uint64_t shrunk_alerts() const { return 0; }
 };
 
 }  // namespace trailhound::pipeline

@@ -50,7 +50,7 @@ class FileSink : public AlertSink {
 
   std::string_view name() const override { return options_.name; }
   // Alerts written shrunk since Open, and those still over the line limit after shrinking.
-  uint64_t shrunk_alerts() const { return shrunk_alerts_; }
+  uint64_t shrunk_alerts() const override { return shrunk_alerts_; }
   uint64_t oversized_alerts() const { return oversized_alerts_; }
   base::Status Recover(const std::vector<OutboxEntry>& pending,
                        std::vector<uint64_t>& already_delivered) override;

@@ -20,6 +20,7 @@ base::Result<size_t> StdoutSink::Deliver(const std::vector<OutboxEntry>& entries
   for (const OutboxEntry& entry : entries) {
     // FORMATS.md §8: a line over 1 MiB is shrunk.
     const ShrunkAlert shrunk = ShrinkAlert(entry.body);
+    shrunk_alerts_ += shrunk.step == ShrinkStep::kNone ? 0 : 1;
     buffer_.append(shrunk.body.empty() ? std::string_view(entry.body) : shrunk.body);
     buffer_.push_back('\n');
   }

@@ -5,6 +5,8 @@
 
 #include <unistd.h>
 
+#include <atomic>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,6 +21,7 @@ class StdoutSink : public AlertSink {
   explicit StdoutSink(std::string name = "stdout", int fd = STDOUT_FILENO);
 
   std::string_view name() const override { return name_; }
+  uint64_t shrunk_alerts() const override { return shrunk_alerts_; }
   base::Status Recover(const std::vector<OutboxEntry>& pending,
                        std::vector<uint64_t>& already_delivered) override;
   base::Result<size_t> Deliver(const std::vector<OutboxEntry>& entries) override;
@@ -28,6 +31,7 @@ class StdoutSink : public AlertSink {
   std::string name_;
   int fd_;
   std::string buffer_;  // reused line buffer
+  std::atomic<uint64_t> shrunk_alerts_{0};
 };
 
 }  // namespace trailhound::pipeline
