@@ -199,6 +199,7 @@ class Daemon {
       ApplyRetention();
       next_retention_ = Clock::now() + kRetentionEvery;
     }
+    UpdateReadiness();
     stats_.Publish();
     notifier_.KeepAlive();
     return std::nullopt;
@@ -219,6 +220,24 @@ class Daemon {
     } else if (under && source_->paused()) {
       spdlog::info("outbox below half its budget: resuming consumption");
       source_->ResumeAll();
+    }
+  }
+
+  // /readyz answers 503 while no broker is reachable: the daemon is alive and keeps its state,
+  // but it is not consuming, and a load balancer or an operator should see that.
+  void UpdateReadiness() {
+    const bool connected = source_->connected();
+    if (connected == connected_) {
+      return;
+    }
+    connected_ = connected;
+    stats_.SetReady(connected);
+    if (connected) {
+      spdlog::info("kafka: brokers reachable again; ready");
+    } else {
+      spdlog::warn(
+          "kafka: no broker reachable; not ready until one is (consumption resumes "
+          "by itself)");
     }
   }
 
@@ -318,6 +337,7 @@ class Daemon {
   ServiceNotifier notifier_;
   std::future<base::Result<std::shared_ptr<const rules::LoadedRules>>> reload_;
   Clock::time_point next_retention_{};
+  bool connected_ = true;  // as last reported to /readyz
 };
 
 }  // namespace

@@ -133,6 +133,9 @@ struct KafkaCallbacks {
 
   static void Error(rd_kafka_t* /*rk*/, int err, const char* reason, void* opaque) {
     Of(opaque).counters_.consume_errors.fetch_add(1, std::memory_order_relaxed);
+    if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
+      Of(opaque).connected_.store(false, std::memory_order_relaxed);
+    }
     spdlog::warn("kafka: {}: {}", rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err)), reason);
   }
 
@@ -150,6 +153,27 @@ struct KafkaCallbacks {
     }
   }
 
+  // From librdkafka's statistics (STATISTICS.md): a real broker (nodeid >= 0, not a bootstrap
+  // entry) in state UP, and the consumer group's coordinator state "up".
+  static bool BrokerAndCoordinatorUp(simdjson::dom::element root) {
+    bool broker_up = false;
+    simdjson::dom::object brokers;
+    if (root["brokers"].get(brokers) == simdjson::SUCCESS) {
+      for (const auto [name, broker] : brokers) {
+        int64_t node_id = -1;
+        std::string_view state;
+        if (broker["nodeid"].get(node_id) == simdjson::SUCCESS && node_id >= 0 &&
+            broker["state"].get(state) == simdjson::SUCCESS && state == "UP") {
+          broker_up = true;
+        }
+      }
+    }
+    std::string_view group_state;
+    const bool coordinator_up =
+        root["cgrp"]["state"].get(group_state) != simdjson::SUCCESS || group_state == "up";
+    return broker_up && coordinator_up;
+  }
+
   static int Stats(rd_kafka_t* /*rk*/, char* json, size_t json_len, void* opaque) {
     KafkaSource& source = Of(opaque);
     simdjson::dom::parser parser;
@@ -157,6 +181,7 @@ struct KafkaCallbacks {
     if (parser.parse(json, json_len).get(root) != simdjson::SUCCESS) {
       return 0;
     }
+    source.connected_.store(BrokerAndCoordinatorUp(root), std::memory_order_relaxed);
     std::map<TopicPartition, int64_t> lag;
     simdjson::dom::object topics;
     if (root["topics"].get(topics) == simdjson::SUCCESS) {

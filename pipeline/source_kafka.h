@@ -100,6 +100,9 @@ class KafkaSource {
   size_t assigned() const { return partitions_.size(); }
   // Per-partition lag from the last statistics callback (`consumer_lag`), for metrics.
   std::map<TopicPartition, int64_t> Lag() const;
+  // False from librdkafka's "all brokers down" error until a statistics callback (every 5 s)
+  // finds a broker up and the group coordinator connected again; /readyz follows it.
+  bool connected() const { return connected_.load(std::memory_order_relaxed); }
   const KafkaSourceCounters& counters() const { return counters_; }
 
  private:
@@ -125,6 +128,7 @@ class KafkaSource {
   bool ever_assigned_ = false;
   bool closed_ = false;
   KafkaSourceCounters counters_;
+  std::atomic<bool> connected_{true};
   struct Stats;
   std::unique_ptr<Stats> stats_;
 };

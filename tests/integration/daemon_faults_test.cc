@@ -17,6 +17,7 @@
 
 #include "pipeline/store.h"
 #include "tests/integration/daemon_harness.h"
+#include "tests/integration/operator_clients.h"
 
 namespace trailhound::testing {
 namespace {
@@ -191,7 +192,14 @@ TEST_F(DaemonFaultsTest, ABrokerOutageLosesNothing) {
   // The outage lasts while the daemon notices it: its librdkafka reports the brokers down.
   ASSERT_TRUE(daemon.WaitForStderr("Connection refused", TestClock::now() + kAlertTimeout))
       << daemon.stderr_text();
+  // /readyz follows: 503 while no broker is reachable, 200 once one is again.
+  const uint16_t port = MetricsPort(daemon);
+  ASSERT_NE(port, 0) << daemon.stderr_text();
+  EXPECT_TRUE(WaitForHttpStatus(daemon, port, "/readyz", 503, TestClock::now() + kAlertTimeout))
+      << daemon.stderr_text();
   ASSERT_NO_FATAL_FAILURE(BrokerControl("up"));
+  EXPECT_TRUE(WaitForHttpStatus(daemon, port, "/readyz", 200, TestClock::now() + kAlertTimeout))
+      << daemon.stderr_text();
   ASSERT_NO_FATAL_FAILURE(Produce("cloudtrail", after.lines));
   std::set<std::string> expected = before.alerting_ids;
   expected.insert(after.alerting_ids.begin(), after.alerting_ids.end());

@@ -31,16 +31,6 @@ class DaemonOpsTest : public DaemonHarness {
  protected:
   void StartBrokerWithTopics() { StartBroker({kTopics[0], kTopics[1], kTopics[2]}); }
 
-  // The metrics port the daemon logged; 0 when it logged none.
-  static uint16_t MetricsPort(const ChildProcess& daemon) {
-    const std::string needle = "metrics: serving /metrics, /healthz, /readyz on 127.0.0.1:";
-    const std::string& text = daemon.stderr_text();
-    const std::size_t at = text.find(needle);
-    return at == std::string::npos
-               ? 0
-               : static_cast<uint16_t>(std::atoi(text.c_str() + at + needle.size()));
-  }
-
   // GET /metrics until `done` holds for the exposition or the deadline passes; the last body.
   template <typename Done>
   static std::string PollMetrics(ChildProcess& daemon, uint16_t port, Done done) {

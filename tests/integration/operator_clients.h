@@ -137,6 +137,29 @@ inline HttpReply HttpGet(uint16_t port, const std::string& target, TestClock::ti
 }
 
 // Percent-encodes everything but unreserved characters, for a query string.
+// The metrics port a daemon logged (`metrics: serving … on 127.0.0.1:PORT`); 0 when none yet.
+inline uint16_t MetricsPort(const ChildProcess& daemon) {
+  const std::string needle = "metrics: serving /metrics, /healthz, /readyz on 127.0.0.1:";
+  const std::string& text = daemon.stderr_text();
+  const std::size_t at = text.find(needle);
+  return at == std::string::npos
+             ? 0
+             : static_cast<uint16_t>(std::atoi(text.c_str() + at + needle.size()));
+}
+
+// GETs `target` every 100 ms (pumping the daemon's output) until it answers `status`; false
+// when the deadline passes first.
+inline bool WaitForHttpStatus(ChildProcess& daemon, uint16_t port, const std::string& target,
+                              int status, TestClock::time_point deadline) {
+  while (TestClock::now() < deadline) {
+    if (HttpGet(port, target, deadline).status == status) {
+      return true;
+    }
+    daemon.PumpFor(std::chrono::milliseconds(100));
+  }
+  return false;
+}
+
 inline std::string UrlEncode(std::string_view text) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
