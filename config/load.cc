@@ -128,14 +128,12 @@ void ReadLogging(NodeReader& r, const YAML::Node& node, Logging& logging) {
 void ReadLimits(NodeReader& r, const YAML::Node& node, Limits& limits) {
   const std::string s = "limits";
   if (!r.ExpectMap(node, s,
-                   {"max_event_bytes", "max_depth", "partition_queue_bytes", "outbox_max_bytes",
+                   {"max_event_bytes", "max_depth", "outbox_max_bytes",
                     "shutdown_timeout_s", "dead_letter_raw_bytes"})) {
     return;
   }
   r.ReadInt(node, s, "max_event_bytes", Unit::kBytes, 1024, 256 << 20, limits.max_event_bytes);
   r.ReadInt(node, s, "max_depth", Unit::kCount, 1, 1024, limits.max_depth);
-  r.ReadInt(node, s, "partition_queue_bytes", Unit::kBytes, 1024, kMaxInt,
-            limits.partition_queue_bytes);
   r.ReadInt(node, s, "outbox_max_bytes", Unit::kBytes, 1 << 20, kMaxInt, limits.outbox_max_bytes);
   r.ReadInt(node, s, "shutdown_timeout_s", Unit::kSeconds, 1, 3600, limits.shutdown_timeout_s);
   r.ReadInt(node, s, "dead_letter_raw_bytes", Unit::kBytes, 0, 16 << 20,
@@ -145,21 +143,13 @@ void ReadLimits(NodeReader& r, const YAML::Node& node, Limits& limits) {
 // Checks between fields of different keys, and defaults that depend on other fields.
 void CheckAcrossSections(NodeReader& r, const YAML::Node& root, Config& config) {
   const std::optional<YAML::Node> state = NodeReader::Find(root, "state");
-  const std::optional<YAML::Node> limits = NodeReader::Find(root, "limits");
   const YAML::Node state_node = state ? *state : root;
-  const YAML::Node limits_node = limits ? *limits : root;
   CheckCreatable(r, LocationOfKey(r, state_node, "dir"), "state.dir", config.state.dir, true);
   if (config.state.dedup_retention_days < config.state.retention_days) {
     r.diagnostics().Warning(LocationOfKey(r, state_node, "dedup_retention_days"),
                             "dedup-shorter-than-retention",
                             "state.dedup_retention_days is shorter than state.retention_days: a "
                             "replay of stored events older than it would notify again");
-  }
-  if (config.limits.partition_queue_bytes < config.limits.max_event_bytes) {
-    r.diagnostics().Error(LocationOfKey(r, limits_node, "partition_queue_bytes"), "out-of-range",
-                          "limits.partition_queue_bytes must be at least limits.max_event_bytes (" +
-                              std::to_string(config.limits.max_event_bytes) +
-                              "), or the largest event never fits");
   }
   const std::optional<YAML::Node> dead_letter = NodeReader::Find(root, "dead_letter");
   if (config.dead_letter.file.empty()) {

@@ -96,8 +96,6 @@ struct Limits {
   size_t max_event_bytes = 1 << 20;
   // Deepest JSON nesting of an event (1..1024).
   size_t max_depth = 64;
-  // Queued bytes per partition before the consumer pauses it (>= max_event_bytes).
-  size_t partition_queue_bytes = 4 << 20;
   // Outbox size, in bytes (>= 1 MiB), past which intake pauses until sinks catch up.
   uint64_t outbox_max_bytes = 1ull << 30;
   // Drain time on SIGTERM, in seconds (1..3600).

@@ -34,6 +34,10 @@ using Clock = std::chrono::steady_clock;
 constexpr int kMaxPollMs = 100;
 constexpr auto kRetentionEvery = std::chrono::hours(1);
 constexpr auto kChoresEvery = std::chrono::milliseconds(10);
+// A due batch waits this long for the writer before consumption pauses; while paused, the loop
+// checks for room this often.
+constexpr auto kStoreStallAfter = std::chrono::milliseconds(500);
+constexpr auto kStalledWait = std::chrono::milliseconds(10);
 
 pipeline::StoreOptions StoreOptionsFrom(const config::Config& config) {
   pipeline::StoreOptions options;
@@ -161,12 +165,8 @@ class Daemon {
         base::CrashPoint("consume.message");
         pipeline_.Add(**message);
       }
-      if (pipeline_.due()) {
-        base::CrashPoint("store.pre");
-        if (const base::Status submitted = pipeline_.Submit(); !submitted.ok()) {
-          spdlog::critical("store write failed, stopping without commit: {}", submitted.ToString());
-          return 1;
-        }
+      if (pipeline_.due() && !SubmitOrPause()) {
+        return 1;
       }
       if (pipeline_.writes_in_flight() > 0) {
         const base::Result<size_t> written = pipeline_.Reap();
@@ -179,6 +179,45 @@ class Daemon {
           base::CrashPoint("store.post");
         }
       }
+    }
+  }
+
+  // Hands the due batch to the writer. A writer still full after kStoreStallAfter means RocksDB
+  // is behind (a write stall, a slow disk): consumption pauses (AT-LEAST-ONCE.md §5) and the
+  // loop keeps polling, so the group never sees a member that stopped polling, until the writer
+  // has room again. False when the process must stop.
+  bool SubmitOrPause() {
+    if (!pipeline_.WaitForWriterRoom(store_stalled_ ? kStalledWait : kStoreStallAfter)) {
+      if (!store_stalled_) {
+        store_stalled_ = true;
+        spdlog::warn(
+            "store writes are behind (a batch waited {} ms for the writer): pausing "
+            "consumption until they catch up",
+            kStoreStallAfter.count());
+        UpdatePause();
+      }
+      return true;
+    }
+    base::CrashPoint("store.pre");
+    if (const base::Status submitted = pipeline_.Submit(); !submitted.ok()) {
+      spdlog::critical("store write failed, stopping without commit: {}", submitted.ToString());
+      return false;
+    }
+    if (store_stalled_) {
+      store_stalled_ = false;
+      spdlog::info("store writes caught up: resuming consumption");
+      UpdatePause();
+    }
+    return true;
+  }
+
+  // Consumption is paused while the outbox is over its budget or the store is behind.
+  void UpdatePause() {
+    const bool want = outbox_over_budget_ || store_stalled_;
+    if (want && !source_->paused()) {
+      source_->PauseAll();
+    } else if (!want && source_->paused()) {
+      source_->ResumeAll();
     }
   }
 
@@ -214,12 +253,14 @@ class Daemon {
     const uint64_t outbox_bytes = outputs_->LongestQueue() * mean_alert_bytes;
     const bool over = outbox_bytes > config_.limits.outbox_max_bytes;
     const bool under = outbox_bytes < config_.limits.outbox_max_bytes / 2;
-    if (over && !source_->paused()) {
+    if (over && !outbox_over_budget_) {
       spdlog::warn("outbox over its budget: pausing consumption until sinks catch up");
-      source_->PauseAll();
-    } else if (under && source_->paused()) {
+      outbox_over_budget_ = true;
+      UpdatePause();
+    } else if (under && outbox_over_budget_) {
       spdlog::info("outbox below half its budget: resuming consumption");
-      source_->ResumeAll();
+      outbox_over_budget_ = false;
+      UpdatePause();
     }
   }
 
@@ -338,6 +379,8 @@ class Daemon {
   std::future<base::Result<std::shared_ptr<const rules::LoadedRules>>> reload_;
   Clock::time_point next_retention_{};
   bool connected_ = true;  // as last reported to /readyz
+  bool outbox_over_budget_ = false;
+  bool store_stalled_ = false;
 };
 
 }  // namespace

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "pipeline/base/crash_point.h"
+
 namespace trailhound::pipeline {
 
 using SteadyClock = std::chrono::steady_clock;
@@ -34,6 +36,12 @@ uint64_t BatchWriter::Submit(StoreBatch batch) {
   }
   writer_wake_.notify_one();
   return ticket;
+}
+
+bool BatchWriter::WaitForRoom(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mu_);
+  return caller_wake_.wait_for(lock, timeout,
+                               [this] { return waiting_.size() < options_.max_waiting; });
 }
 
 void BatchWriter::TakeFinished(std::vector<Finished>& out) {
@@ -93,6 +101,7 @@ base::Status BatchWriter::WriteWithRetries(StoreBatch& batch) {
   const SteadyClock::time_point give_up_at = SteadyClock::now() + options_.give_up;
   std::chrono::milliseconds backoff{10};
   for (;;) {
+    base::DelayPoint("store.write");
     base::Status status = write_(batch);
     // Busy, TryAgain, NoSpace: the same batch again, later. Anything else: stop (§3).
     if (status.ok() || status.code() != base::StatusCode::kUnavailable ||

@@ -55,6 +55,8 @@ class BatchWriter {
   // Hands the batch over and returns its ticket (1, 2, … in submission order). Blocks while the
   // writer holds `max_waiting` batches.
   uint64_t Submit(StoreBatch batch);
+  // Waits up to `timeout` until Submit would not block; true when it would not.
+  bool WaitForRoom(std::chrono::milliseconds timeout);
   // Appends the batches finished since the last call to `out`, oldest first.
   void TakeFinished(std::vector<Finished>& out);
   // Blocks until every submitted batch has finished, then as TakeFinished.

@@ -86,6 +86,10 @@ class ConsumerPipeline : public RebalanceListener, private DecodeSink {
   base::Result<size_t> Reap();
   // Batches handed over and not yet reaped.
   size_t writes_in_flight() const { return writer_->in_flight(); }
+  // Waits up to `timeout` until Submit would not block (the writer has room); true when so.
+  bool WaitForWriterRoom(std::chrono::milliseconds timeout) {
+    return writer_->WaitForRoom(timeout);
+  }
   // Submits the current batch and waits until everything handed over is written and reaped:
   // at a revoke, a rules swap and shutdown.
   base::Status Flush();

@@ -5,21 +5,47 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <thread>
 
 namespace trailhound::base {
 
 #ifdef TH_CRASH_POINTS
 bool g_crash_point_armed = false;
+bool g_delay_point_armed = false;
 
 namespace {
 std::string g_name;
 std::atomic<long> g_countdown{0};
+std::string g_delay_name;
+long g_delay_ms = 0;
+
+void ArmDelayPoint() {
+  const char* spec = std::getenv("TRAILHOUND_DELAYPOINT");
+  if (spec == nullptr || *spec == '\0') {
+    return;
+  }
+  const std::string text(spec);
+  const size_t colon = text.rfind(':');
+  g_delay_ms = colon == std::string::npos ? 0 : std::atol(text.c_str() + colon + 1);
+  g_delay_name = text.substr(0, colon);
+  g_delay_point_armed = g_delay_ms > 0;
+  std::fprintf(stderr, "trailhound: delay point armed: %ld ms at every pass of %s\n", g_delay_ms,
+               g_delay_name.c_str());
+}
 }  // namespace
 
+void DelayPointSlow(std::string_view name) {
+  if (name == g_delay_name) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(g_delay_ms));
+  }
+}
+
 void ArmCrashPoints() {
+  ArmDelayPoint();
   const char* spec = std::getenv("TRAILHOUND_CRASHPOINT");
   if (spec == nullptr || *spec == '\0') {
     return;

@@ -57,7 +57,7 @@ TEST(LoadConfig, UnitsAndKafkaDefaults) {
   ConfigDiagnostics diagnostics;
   const base::Result<Config> config = LoadConfigText(
       "sources:\n  kafka:\n    batch_max_ms: 2s\n    properties: {session.timeout.ms: 6000}\n"
-      "limits:\n  max_event_bytes: 2MiB\n  partition_queue_bytes: 8MiB\n"
+      "limits:\n  max_event_bytes: 2MiB\n"
       "rules:\n  allowed_lateness_s: 15m\n"
       "sinks:\n  - {type: kafka, topic: out}\n",
       "/tmp/t.yml", diagnostics);
@@ -128,9 +128,9 @@ TEST(LoadConfig, EachProblemIsReportedAtItsNode) {
       {"missing rule path",
        "sinks: [{type: stdout}]\nrules:\n  paths:\n    - /nonexistent/r\n",
        {"4:7: error[path-not-found]"}},
-      {"queue smaller than an event",
-       "sinks: [{type: stdout}]\nlimits:\n  partition_queue_bytes: 4KiB\n",
-       {"3:26: error[out-of-range]"}},
+      {"a limit that no longer exists",
+       "sinks: [{type: stdout}]\nlimits:\n  partition_queue_bytes: 4MiB\n",
+       {"3:3: error[unknown-key]"}},
       {"dedup shorter than retention",
        "sinks: [{type: stdout}]\nstate: {dedup_retention_days: 7}\n",
        {"2:31: warning[dedup-shorter-than-retention]"}},

@@ -211,6 +211,28 @@ TEST_F(DaemonFaultsTest, ABrokerOutageLosesNothing) {
   ExpectEveryEventStored({member}, lines);
 }
 
+// AT-LEAST-ONCE.md §5: a store that falls behind (every write held 3.5 s, longer than the
+// group's 3 s max.poll.interval.ms) pauses consumption while the loop keeps polling, so the
+// member stays in its group; nothing is lost or alerted twice.
+TEST_F(DaemonFaultsTest, AStalledStorePausesConsumptionAndTheMemberStaysInItsGroup) {
+  const GeneratedEvents events = GenerateEvents("stall", 150, 10);
+  ASSERT_NO_FATAL_FAILURE(Produce("cloudtrail", events.lines));
+  const std::string member = dir_ / "a";
+  PrepareMember(member, MemberConfig());
+  ChildProcess daemon;
+  ASSERT_NO_FATAL_FAILURE(StartDaemon(daemon, member, {"TRAILHOUND_DELAYPOINT=store.write:3500"}));
+  WaitForLines(member + "/alerts.ndjson", events.alerting_ids.size(), {&daemon});
+  EXPECT_TRUE(daemon.WaitForStderr("store writes caught up", TestClock::now() + kAlertTimeout))
+      << daemon.stderr_text();
+  ASSERT_NO_FATAL_FAILURE(StopDaemon(daemon));
+  EXPECT_NE(daemon.stderr_text().find("store writes are behind"), std::string::npos)
+      << daemon.stderr_text();
+  EXPECT_EQ(daemon.stderr_text().find("maximum poll interval"), std::string::npos)
+      << daemon.stderr_text();
+  ExpectEveryAlertOnce({member}, events.alerting_ids);
+  ExpectEveryEventStored({member}, events.lines);
+}
+
 // §12 row 12: the alerts topic refuses writes for a while (NOT_LEADER_OR_FOLLOWER on every
 // Produce request): the file sink keeps flowing, and the topic later gets every alert once.
 TEST_F(DaemonFaultsTest, AnUnwritableAlertsTopicHoldsNoOtherSinkAndDrainsOnce) {
