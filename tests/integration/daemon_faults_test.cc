@@ -233,6 +233,31 @@ TEST_F(DaemonFaultsTest, AStalledStorePausesConsumptionAndTheMemberStaysInItsGro
   ExpectEveryEventStored({member}, events.lines);
 }
 
+// §12 row 4: SIGTERM mid-stream while consumption is paused (here by the stalled store): the
+// drain writes what was polled and exits 0; a restart delivers the rest, nothing twice.
+TEST_F(DaemonFaultsTest, SigtermWhilePausedDrainsAndTheRestartDuplicatesNothing) {
+  const GeneratedEvents events = GenerateEvents("paused", 400, 10);
+  ASSERT_NO_FATAL_FAILURE(Produce("cloudtrail", events.lines));
+  const std::string member = dir_ / "a";
+  PrepareMember(member, MemberConfig());
+  {
+    ChildProcess daemon;
+    ASSERT_NO_FATAL_FAILURE(
+        StartDaemon(daemon, member, {"TRAILHOUND_DELAYPOINT=store.write:1500"}));
+    ASSERT_TRUE(daemon.WaitForStderr("store writes are behind", TestClock::now() + kAlertTimeout))
+        << daemon.stderr_text();
+    ASSERT_NO_FATAL_FAILURE(StopDaemon(daemon));
+  }
+  const size_t after_first = Lines(ReadFile(member + "/alerts.ndjson")).size();
+  EXPECT_LT(after_first, events.alerting_ids.size()) << "the stall should stop the first run early";
+  ChildProcess restarted;
+  ASSERT_NO_FATAL_FAILURE(StartDaemon(restarted, member));
+  WaitForLines(member + "/alerts.ndjson", events.alerting_ids.size(), {&restarted});
+  ASSERT_NO_FATAL_FAILURE(StopDaemon(restarted));
+  ExpectEveryAlertOnce({member}, events.alerting_ids);
+  ExpectEveryEventStored({member}, events.lines);
+}
+
 // §12 row 12: the alerts topic refuses writes for a while (NOT_LEADER_OR_FOLLOWER on every
 // Produce request): the file sink keeps flowing, and the topic later gets every alert once.
 TEST_F(DaemonFaultsTest, AnUnwritableAlertsTopicHoldsNoOtherSinkAndDrainsOnce) {
