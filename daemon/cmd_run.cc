@@ -211,6 +211,17 @@ class Daemon {
     return true;
   }
 
+  // AT-LEAST-ONCE.md §12 row 14: an offset reset means events were lost unread; it is logged,
+  // counted (trailhound_kafka_offset_resets_total) and alerted through every sink.
+  void AlertOnOffsetResets() {
+    for (pipeline::OffsetReset& reset : source_->TakeOffsetResets()) {
+      spdlog::error("kafka: {} [{}]: events lost before they were read: {}", reset.topic,
+                    reset.partition, reset.message);
+      pipeline_.AddEventsLostAlert(pipeline::EventsLost{std::move(reset.topic), reset.partition,
+                                                        reset.at_offset, std::move(reset.message)});
+    }
+  }
+
   // Consumption is paused while the outbox is over its budget or the store is behind.
   void UpdatePause() {
     const bool want = outbox_over_budget_ || store_stalled_;
@@ -233,6 +244,7 @@ class Daemon {
       StartReload();
     }
     FinishReloadIfReady();
+    AlertOnOffsetResets();
     ApplyBackpressure();
     if (Clock::now() >= next_retention_) {
       ApplyRetention();

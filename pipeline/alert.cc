@@ -4,6 +4,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "pipeline/base/str_cat.h"
 #include "pipeline/event/digest.h"
 #include "pipeline/event/event_time.h"
 
@@ -51,14 +52,14 @@ std::string Summary(std::string_view title, const event::Event* event, std::stri
   return summary;
 }
 
-void PutRule(Writer& w, const rules::RuleMetadata& rule) {
+void PutRule(Writer& w, const rules::RuleMetadata& rule, std::string_view source = "sigma") {
   w.Key("rule");
   w.StartObject();
   Put(w, "id", rule.id);
   Put(w, "uuid", rule.id);  // Sigma rule ids are UUIDs already (lint warns when not)
   Put(w, "title", rule.title);
   Put(w, "level", rule.level);
-  Put(w, "source", "sigma");
+  Put(w, "source", source);
   w.Key("tags");
   w.StartArray();
   for (const std::string& tag : rule.tags) {
@@ -291,6 +292,64 @@ std::string FormatCorrelationAlert(const rules::CorrelationAlert& alert,
     Put(w, "received_at", event::FormatEventTime(input.received_at_ns));
     w.EndObject();
   }
+  PutTail(w);
+  w.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+std::string EventsLostAlertId(const EventsLost& lost) {
+  return AlertId(
+      kEventsLostRuleId,
+      base::StrCat({lost.topic, ":", std::to_string(lost.partition), ":",
+                    lost.at_offset >= 0 ? std::to_string(lost.at_offset) : lost.message}));
+}
+
+std::string FormatEventsLostAlert(const EventsLost& lost, int64_t now_ns) {
+  rules::RuleMetadata rule;
+  rule.id = std::string(kEventsLostRuleId);
+  rule.title = "CloudTrail events lost before trailhound read them";
+  rule.level = "high";
+  rule.tags = {"trailhound.pipeline"};
+  rule.author = "trailhound";
+  rule.status = "stable";
+  rule.description =
+      "The Kafka offset to resume from was no longer on the broker (retention overran it), so "
+      "the consumer skipped ahead: events in between were never evaluated. Check for an outage "
+      "or a flood on the topic, and replay the gap from the CloudTrail S3 logs.";
+  const std::string now = event::FormatEventTime(now_ns);
+  const std::string where = base::StrCat({lost.topic, "/", std::to_string(lost.partition)});
+  rapidjson::StringBuffer buffer;
+  Writer w(buffer);
+  w.StartObject();
+  Put(w, "schema", "trailhound.alert/v1");
+  Put(w, "alert_id", EventsLostAlertId(lost));
+  Put(w, "time", now);
+  Put(w, "summary", base::StrCat({rule.title, " | ", where}));
+  PutRule(w, rule, "builtin");
+  w.Key("event");
+  w.Null();
+  w.Key("correlation");
+  w.Null();
+  PutDedup(w, now, now);
+  w.Key("input");
+  w.StartObject();
+  Put(w, "source", "kafka");
+  Put(w, "received_at", now);
+  Put(w, "topic", lost.topic);
+  w.Key("partition");
+  w.Int(lost.partition);
+  w.Key("offset");
+  if (lost.at_offset >= 0) {
+    w.Int64(lost.at_offset);
+  } else {
+    w.Null();
+  }
+  w.EndObject();
+  w.Key("pipeline");
+  w.StartObject();
+  Put(w, "kind", "offset-reset");
+  Put(w, "message", lost.message);
+  w.EndObject();
   PutTail(w);
   w.EndObject();
   return std::string(buffer.GetString(), buffer.GetSize());

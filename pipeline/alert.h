@@ -39,4 +39,20 @@ std::string FormatCorrelationAlert(const rules::CorrelationAlert& alert,
                                    const event::Event* completing, const AlertInput& input,
                                    int64_t now_ns);
 
+// An operational alert: `rule.source` is `builtin`, `rule.id` `th-pipeline-events-lost`, level
+// high. A Kafka partition's offset was reset because the position to resume from was gone
+// (retention overran it while the daemon was down or behind): the CloudTrail events in between
+// were never read, a gap in detection that is itself worth an analyst's attention
+// (AT-LEAST-ONCE.md §12 row 14). `event` is null (no event triggered it); `input` names the
+// partition and the lost position, and `pipeline.message` holds librdkafka's words.
+struct EventsLost {
+  std::string topic;
+  int32_t partition = -1;
+  int64_t at_offset = -1;  // -1 when unknown
+  std::string message;
+};
+inline constexpr std::string_view kEventsLostRuleId = "th-pipeline-events-lost";
+std::string EventsLostAlertId(const EventsLost& lost);
+std::string FormatEventsLostAlert(const EventsLost& lost, int64_t now_ns);
+
 }  // namespace trailhound::pipeline

@@ -150,6 +150,12 @@ void ConsumerPipeline::AddCorrelationAlerts(const event::Event* completing) {
   correlation_alerts_.clear();
 }
 
+void ConsumerPipeline::AddEventsLostAlert(const EventsLost& lost) {
+  StartBatchIfNeeded();
+  const int64_t now_ns = WallClockNanos();
+  AddAlert(EventsLostAlertId(lost), FormatEventsLostAlert(lost, now_ns), now_ns);
+}
+
 void ConsumerPipeline::AddAlert(const std::string& alert_id, const std::string& body,
                                 int64_t event_time_ns) {
   if (!in_flight_alert_ids_.empty() && in_flight_alert_ids_.contains(alert_id)) {

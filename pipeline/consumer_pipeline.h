@@ -94,6 +94,10 @@ class ConsumerPipeline : public RebalanceListener, private DecodeSink {
   // at a revoke, a rules swap and shutdown.
   base::Status Flush();
 
+  // Queues an operational alert (`th-pipeline-events-lost`) in the current batch, deduplicated
+  // like any other: it is written, and delivered, with the next batch.
+  void AddEventsLostAlert(const EventsLost& lost);
+
   // Takes effect from the next message; correlation windows restart with the new rules.
   void SwapRules(std::shared_ptr<const rules::LoadedRules> rules);
   const rules::LoadedRules& rules() const { return *rules_; }

@@ -5,10 +5,12 @@
 
 #include <syslog.h>
 
+#include <charconv>
 #include <chrono>
 #include <cstring>
 #include <future>
 #include <mutex>
+#include <system_error>
 #include <thread>
 
 #include <librdkafka/rdkafka.h>
@@ -22,7 +24,34 @@ namespace trailhound::pipeline {
 struct KafkaSource::Stats {
   mutable std::mutex mu;
   std::map<TopicPartition, int64_t> lag;
+  std::vector<OffsetReset> offset_resets;
 };
+
+std::optional<OffsetReset> ParseOffsetReset(std::string_view message) {
+  constexpr std::string_view kMarker = "]: offset reset (at offset ";
+  const size_t marker = message.find(kMarker);
+  const size_t open = marker == std::string_view::npos ? marker : message.rfind(" [", marker);
+  if (open == std::string_view::npos || open == 0) {
+    return std::nullopt;
+  }
+  // librdkafka prefixes the thread: "[thrd:main]: TOPIC [P]: …".
+  const size_t thread_end = message.rfind("]: ", open);
+  const size_t topic_start = thread_end == std::string_view::npos ? 0 : thread_end + 3;
+  OffsetReset reset;
+  reset.topic = std::string(message.substr(topic_start, open - topic_start));
+  const std::string_view partition = message.substr(open + 2, marker - open - 2);
+  if (std::from_chars(partition.data(), partition.data() + partition.size(), reset.partition).ec !=
+      std::errc()) {
+    return std::nullopt;
+  }
+  const std::string_view at = message.substr(marker + kMarker.size());
+  int64_t offset = -1;
+  if (std::from_chars(at.data(), at.data() + at.size(), offset).ec == std::errc()) {
+    reset.at_offset = offset;
+  }
+  reset.message = std::string(message);
+  return reset;
+}
 
 void KafkaMessageDeleter::operator()(rd_kafka_message_s* message) const {
   rd_kafka_message_destroy(message);
@@ -142,7 +171,12 @@ struct KafkaCallbacks {
   // Runs on librdkafka's threads: counts and prints, nothing else.
   static void Log(const rd_kafka_t* rk, int level, const char* facility, const char* message) {
     if (std::strcmp(facility, "OFFSET") == 0 && level <= LOG_WARNING) {
-      Of(rd_kafka_opaque(rk)).counters_.offset_resets.fetch_add(1, std::memory_order_relaxed);
+      KafkaSource& source = Of(rd_kafka_opaque(rk));
+      source.counters_.offset_resets.fetch_add(1, std::memory_order_relaxed);
+      if (std::optional<OffsetReset> reset = ParseOffsetReset(message); reset.has_value()) {
+        const std::lock_guard<std::mutex> lock(source.stats_->mu);
+        source.stats_->offset_resets.push_back(std::move(*reset));
+      }
     }
     // AUTOCREATE: brokers older than 0.11 (and the dev-broker's mock) cannot be told not to
     // create topics; that is worth knowing once, not a warning on every metadata request.
@@ -431,6 +465,11 @@ base::Status KafkaSource::Close(int timeout_ms) {
     return base::Unavailable(base::StrCat({"kafka consumer close: ", rd_kafka_err2str(err)}));
   }
   return base::Status::Ok();
+}
+
+std::vector<OffsetReset> KafkaSource::TakeOffsetResets() {
+  const std::lock_guard<std::mutex> lock(stats_->mu);
+  return std::exchange(stats_->offset_resets, {});
 }
 
 std::map<TopicPartition, int64_t> KafkaSource::Lag() const {

@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -70,6 +71,20 @@ struct KafkaSourceCounters {
   std::atomic<uint64_t> lost_assignments{0};
 };
 
+// A partition's consumer offset reset because the position to resume from was gone from the
+// broker (retention overran it): the events in between were lost unread (AT-LEAST-ONCE.md §12
+// row 14). From librdkafka's OFFSET warning.
+struct OffsetReset {
+  std::string topic;
+  int32_t partition = -1;
+  int64_t at_offset = -1;  // the position that was gone; -1 when librdkafka named none
+  std::string message;     // librdkafka's text
+};
+
+// Parses librdkafka 2.0.2's "[thrd:…]: TOPIC [P]: offset reset (at offset N, broker B) to …"
+// warning (the thread prefix is optional).
+std::optional<OffsetReset> ParseOffsetReset(std::string_view message);
+
 class KafkaSource {
  public:
   static base::Result<std::unique_ptr<KafkaSource>> Create(const KafkaSourceOptions& options,
@@ -103,6 +118,8 @@ class KafkaSource {
   // False from librdkafka's "all brokers down" error until a statistics callback (every 5 s)
   // finds a broker up and the group coordinator connected again; /readyz follows it.
   bool connected() const { return connected_.load(std::memory_order_relaxed); }
+  // The offset resets seen since the last call (librdkafka's threads report them).
+  std::vector<OffsetReset> TakeOffsetResets();
   const KafkaSourceCounters& counters() const { return counters_; }
 
  private:

@@ -258,6 +258,51 @@ TEST_F(DaemonFaultsTest, SigtermWhilePausedDrainsAndTheRestartDuplicatesNothing)
   ExpectEveryEventStored({member}, events.lines);
 }
 
+// §12 row 14: more than the mock's ~5 MiB per partition arrives while the daemon is down, so
+// the committed offset is gone when it restarts: the reset is logged and alerted through the
+// sinks as `th-pipeline-events-lost`, never silent.
+TEST_F(DaemonFaultsTest, ARetentionOverrunWhileDownIsAlerted) {
+  const GeneratedEvents early = GenerateEvents("early", 40, 10);
+  ASSERT_NO_FATAL_FAILURE(Produce("cloudtrail", early.lines, {"-p", "0"}));
+  const std::string member = dir_ / "a";
+  PrepareMember(member, MemberConfig());
+  {
+    ChildProcess daemon;
+    ASSERT_NO_FATAL_FAILURE(StartDaemon(daemon, member));
+    WaitForLines(member + "/alerts.ndjson", early.alerting_ids.size(), {&daemon});
+    ASSERT_NO_FATAL_FAILURE(StopDaemon(daemon));
+  }
+  // 400 records of ~20 KB, uncompressed, on the same partition: about 8 MiB.
+  std::vector<std::string> flood = GenerateEvents("flood", 400, 0).lines;
+  std::mt19937_64 random(14);
+  for (std::string& line : flood) {
+    std::string padding;
+    for (int i = 0; i < 1250; ++i) {
+      padding += std::to_string(random());
+    }
+    const std::string from = R"("requestParameters":{)";
+    line.replace(line.find(from), from.size(), from + R"("padding":")" + padding + R"(",)");
+  }
+  ASSERT_NO_FATAL_FAILURE(Produce("cloudtrail", flood, {"-p", "0", "-z", "none"}));
+  ChildProcess restarted;
+  ASSERT_NO_FATAL_FAILURE(StartDaemon(restarted, member));
+  const std::vector<std::string> lines =
+      WaitForLines(member + "/alerts.ndjson", early.alerting_ids.size() + 1, {&restarted});
+  ASSERT_NO_FATAL_FAILURE(StopDaemon(restarted));
+  EXPECT_NE(restarted.stderr_text().find("events lost before they were read"), std::string::npos)
+      << restarted.stderr_text();
+  size_t lost_alerts = 0;
+  for (const std::string& line : lines) {
+    if (line.find(R"("rule":{"id":"th-pipeline-events-lost")") != std::string::npos) {
+      ++lost_alerts;
+      EXPECT_NE(line.find(R"("source":"builtin")"), std::string::npos) << line;
+      EXPECT_NE(line.find(R"("topic":"cloudtrail","partition":0,"offset":40)"), std::string::npos)
+          << line;
+    }
+  }
+  EXPECT_EQ(lost_alerts, 1u) << restarted.stderr_text();
+}
+
 // §12 row 12: the alerts topic refuses writes for a while (NOT_LEADER_OR_FOLLOWER on every
 // Produce request): the file sink keeps flowing, and the topic later gets every alert once.
 TEST_F(DaemonFaultsTest, AnUnwritableAlertsTopicHoldsNoOtherSinkAndDrainsOnce) {
