@@ -229,21 +229,36 @@ TEST_F(KafkaSinkTest, StopEndsADeliveryTheBrokerCannotConfirm) {
   EXPECT_EQ(*confirmed, 0u);
 }
 
-TEST_F(KafkaSinkTest, DeadLettersCarryTheirOriginInHeaders) {
+// FORMATS.md §7: key = the source position as text, value = the original bytes, headers
+// th-reason, th-source, th-position, th-error; then our th-truncated and th-source-timestamp
+// (left out when the source message had no timestamp).
+TEST_F(KafkaSinkTest, DeadLettersCarryTheDocumentedKeyAndHeaders) {
   ASSERT_NO_FATAL_FAILURE(StartBroker({"dlq:1"}));
   std::unique_ptr<DeadLetterProducer> producer = NewDeadLetterProducer("dlq");
   ASSERT_NE(producer, nullptr);
-  base::Result<size_t> confirmed = producer->Deliver({{7, Record("{\"Records\":")}});
+  DeadLetterRecord cut = Record("AAAA");
+  cut.reason = "too-large";
+  cut.error = "record of 2097152 bytes is over the 1048576-byte limit";
+  cut.source_offset = 43;
+  cut.source_timestamp_ms = -1;
+  cut.truncated = true;
+  base::Result<size_t> confirmed = producer->Deliver({{7, Record("{\"Records\":")}, {8, cut}});
   ASSERT_TRUE(confirmed.has_value()) << confirmed.error().ToString();
-  EXPECT_EQ(*confirmed, 1u);
-  EXPECT_EQ(producer->outcomes(), std::vector<DeadLetterDelivery>{DeadLetterDelivery::kProduced});
-  EXPECT_EQ(producer->produced_total(), 1u);
+  EXPECT_EQ(*confirmed, 2u);
+  EXPECT_EQ(producer->outcomes(), (std::vector<DeadLetterDelivery>{DeadLetterDelivery::kProduced,
+                                                                   DeadLetterDelivery::kProduced}));
+  EXPECT_EQ(producer->produced_total(), 2u);
 
-  EXPECT_EQ(Consume("dlq", 1, "%h|%s\n"),
-            std::vector<std::string>{
-                "reason=bad-json,error=unexpected end of input at byte 9,source_topic=cloudtrail,"
-                "source_partition=3,source_offset=42,source_timestamp=1700000000123,"
-                "truncated=false|{\"Records\":"});
+  EXPECT_EQ(Consume("dlq", 2, "%k|%h|%s\n"),
+            (std::vector<std::string>{
+                "cloudtrail/3 @42|th-reason=bad-json,th-source=cloudtrail/3,"
+                "th-position=cloudtrail/3 @42,th-error=unexpected end of input at byte 9,"
+                "th-truncated=false,th-source-timestamp=1700000000123|{\"Records\":",
+                "cloudtrail/3 @43|th-reason=too-large,th-source=cloudtrail/3,"
+                "th-position=cloudtrail/3 @43,"
+                "th-error=record of 2097152 bytes is over the 1048576-byte limit,"
+                "th-truncated=true|AAAA",
+            }));
 }
 
 TEST_F(KafkaSinkTest, ARecordTooLargeForTheTopicGoesToTheFileInOrder) {
