@@ -1,12 +1,11 @@
-// pipeline/dead_letter_kafka.cc: see dead_letter_kafka.h. Headers carry text (numbers in
-// decimal) so kcat and any consumer can read them without our code.
+// pipeline/dead_letter_kafka.cc: see dead_letter_kafka.h. The key and headers carry text
+// (numbers in decimal) so kcat and any consumer can read them without our code.
 #include "pipeline/dead_letter_kafka.h"
 
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -30,12 +29,26 @@ void Put(rapidjson::Writer<rapidjson::StringBuffer>& w, const char* key, std::st
   w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
 }
 
+// Where a dead record came from, as text: `source` is `topic/partition` and `position` is
+// `topic/partition @offset`. The file line (FORMATS.md §8) and the topic's key and headers (§7)
+// both use these, so an operator can match a file line to a message.
+struct DeadLetterOrigin {
+  std::string source;
+  std::string position;
+};
+
+DeadLetterOrigin OriginOf(const DeadLetterRecord& record) {
+  DeadLetterOrigin origin;
+  origin.source = base::StrCat({record.source_topic, "/", std::to_string(record.source_partition)});
+  origin.position = base::StrCat({origin.source, " @", std::to_string(record.source_offset)});
+  return origin;
+}
+
 // One line of the local dead-letter file in FORMATS.md §8's shape (`time`, `source`, `position`,
 // `reason`, `error`, `raw` as text when valid UTF-8, else `raw_b64`), plus where in Kafka the
 // record came from and why the topic refused it.
 std::string FallbackLine(const DeadLetterRecord& record, rd_kafka_resp_err_t error) {
-  const std::string source =
-      base::StrCat({record.source_topic, "/", std::to_string(record.source_partition)});
+  const DeadLetterOrigin origin = OriginOf(record);
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
   w.StartObject();
@@ -43,8 +56,8 @@ std::string FallbackLine(const DeadLetterRecord& record, rd_kafka_resp_err_t err
       event::FormatEventTime(std::chrono::duration_cast<std::chrono::nanoseconds>(
                                  std::chrono::system_clock::now().time_since_epoch())
                                  .count()));
-  Put(w, "source", source);
-  Put(w, "position", base::StrCat({source, " @", std::to_string(record.source_offset)}));
+  Put(w, "source", origin.source);
+  Put(w, "position", origin.position);
   Put(w, "reason", record.reason);
   Put(w, "error", record.error);
   if (simdjson::validate_utf8(record.raw.data(), record.raw.size())) {
@@ -102,20 +115,37 @@ size_t ProducedPrefix(const std::vector<DeadLetterDelivery>& outcomes) {
   return done;
 }
 
-// The message for one record. `numbers` keeps the decimal header texts alive until produced.
+// The texts a message's key and headers point into; they must outlive the Produce call.
+struct MessageTexts {
+  DeadLetterOrigin origin;
+  std::string source_timestamp_ms;
+};
+
+// The message for one record (FORMATS.md §7, `trailhound.deadletter`): key = the source
+// position as text, value = the original bytes unchanged (cut to limits.dead_letter_raw_bytes
+// before they reached the store). Headers, all UTF-8 text:
+//   contract (§7): th-reason (RejectReasonName), th-source (`topic/partition`),
+//                  th-position (`topic/partition @offset`, the key again), th-error (detail);
+//   extras, ours:  th-truncated (`true` when the value was cut to the configured maximum, else
+//                  `false`), th-source-timestamp (the source message's timestamp in epoch ms;
+//                  absent when the source message had none).
 std::vector<rd_kafka_vu_t> MessageOf(const std::string& topic, const DeadLetterRecord& record,
-                                     std::array<std::string, 3>& numbers) {
-  numbers = {std::to_string(record.source_partition), std::to_string(record.source_offset),
-             std::to_string(record.source_timestamp_ms)};
-  return {TopicArg(topic),
-          BytesArg(RD_KAFKA_VTYPE_VALUE, record.raw),
-          HeaderArg("reason", record.reason),
-          HeaderArg("error", record.error),
-          HeaderArg("source_topic", record.source_topic),
-          HeaderArg("source_partition", numbers[0]),
-          HeaderArg("source_offset", numbers[1]),
-          HeaderArg("source_timestamp", numbers[2]),
-          HeaderArg("truncated", record.truncated ? "true" : "false")};
+                                     MessageTexts& texts) {
+  texts.origin = OriginOf(record);
+  std::vector<rd_kafka_vu_t> message = {
+      TopicArg(topic),
+      BytesArg(RD_KAFKA_VTYPE_KEY, texts.origin.position),
+      BytesArg(RD_KAFKA_VTYPE_VALUE, record.raw),
+      HeaderArg("th-reason", record.reason),
+      HeaderArg("th-source", texts.origin.source),
+      HeaderArg("th-position", texts.origin.position),
+      HeaderArg("th-error", record.error),
+      HeaderArg("th-truncated", record.truncated ? "true" : "false")};
+  if (record.source_timestamp_ms >= 0) {
+    texts.source_timestamp_ms = std::to_string(record.source_timestamp_ms);
+    message.push_back(HeaderArg("th-source-timestamp", texts.source_timestamp_ms));
+  }
+  return message;
 }
 
 }  // namespace
@@ -166,10 +196,10 @@ base::Result<size_t> DeadLetterProducer::Deliver(const std::vector<DeadLetterEnt
   // ones behind it are still produced; any other refusal ends the round there.
   std::vector<std::optional<rd_kafka_resp_err_t>> refusals(entries.size());
   size_t produced = 0;
-  std::array<std::string, 3> numbers;
+  MessageTexts texts;
   for (size_t i = 0; i < entries.size(); ++i) {
     const rd_kafka_resp_err_t refused =
-        producer_->Produce(MessageOf(options_.topic, entries[i].record, numbers), entries[i].seq,
+        producer_->Produce(MessageOf(options_.topic, entries[i].record, texts), entries[i].seq,
                            stop_, options_.queue_full_backoff);
     if (refused == RD_KAFKA_RESP_ERR_NO_ERROR) {
       ++produced;

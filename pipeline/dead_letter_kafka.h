@@ -1,7 +1,9 @@
 // pipeline/dead_letter_kafka.h: hands dead letters from the store to the dead-letter topic
-// (AT-LEAST-ONCE.md §8). Each record becomes one message whose value is the original bytes and
-// whose headers say where it came from and why it was refused: reason, error, source_topic,
-// source_partition, source_offset, source_timestamp (ms), truncated ("true"/"false").
+// (AT-LEAST-ONCE.md §8). Each record becomes one message in FORMATS.md §7's shape: key = the
+// source position as text (`topic/partition @offset`), value = the original bytes, headers
+// th-reason, th-source (`topic/partition`), th-position and th-error; plus our own th-truncated
+// (`true`/`false`) and th-source-timestamp (ms). The fallback file uses the same source and
+// position texts, so a file line and a message can be matched.
 //
 // Never drops a record: a record the topic refuses for good (missing topic, not authorised,
 // too large) is appended as one JSON line to a local file, fsync'ed, and counts as handed on.
@@ -25,9 +27,9 @@ namespace trailhound::pipeline {
 struct DeadLetterProducerOptions {
   std::string brokers;
   std::string topic;  // empty: no topic, every record goes to the file
-  // Where refused records go, one JSON object per line:
-  // {"reason","error","source_topic","source_partition","source_offset","source_timestamp_ms",
-  //  "truncated","kafka_error","raw_b64"}.
+  // Where refused records go, one JSON object per line: FORMATS.md §8's {"time","source",
+  // "position","reason","error","raw" or "raw_b64"}, then "raw_truncated","source_topic",
+  // "source_partition","source_offset","source_timestamp_ms","kafka_error".
   std::string fallback_path;
   KafkaProperties properties;  // applied after the defaults
   std::chrono::milliseconds queue_full_backoff{100};

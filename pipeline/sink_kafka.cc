@@ -6,10 +6,53 @@
 #include <unordered_set>
 #include <utility>
 
+#include <simdjson.h>
+
 #include "pipeline/base/str_cat.h"
 #include "pipeline/kafka_read_back.h"
 
 namespace trailhound::pipeline {
+namespace {
+
+// The text at `pointer` (RFC 6901) in `alert`; empty when absent, null or not a string.
+std::string_view TextAt(simdjson::dom::element alert, std::string_view pointer) {
+  std::string_view text;
+  if (alert.at_pointer(pointer).get_string().get(text) != simdjson::SUCCESS) {
+    return {};
+  }
+  return text;
+}
+
+// The message for one alert (FORMATS.md §7, `trailhound.alerts`): key = alert_id, value = the
+// alert object unchanged. Headers, the contract: th-schema (`trailhound.alert/v1`), th-rule
+// (rule.id), th-level (rule.level), th-account (event.recipientAccountId). The last three are
+// read from the body; one it lacks (a correlation alert whose window closed without an account)
+// is left out rather than holding up delivery. The header values point into `parser`, which
+// must not parse again until the message is produced.
+std::vector<rd_kafka_vu_t> MessageOf(const rd_kafka_vu_t& topic, const OutboxEntry& entry,
+                                     simdjson::dom::parser& parser) {
+  std::vector<rd_kafka_vu_t> message = {topic, BytesArg(RD_KAFKA_VTYPE_KEY, entry.alert_id),
+                                        BytesArg(RD_KAFKA_VTYPE_VALUE, entry.body),
+                                        HeaderArg("th-schema", "trailhound.alert/v1")};
+  simdjson::dom::element alert;
+  if (parser.parse(entry.body.data(), entry.body.size()).get(alert) != simdjson::SUCCESS) {
+    return message;  // we wrote the body; without its fields the alert still goes out
+  }
+  constexpr std::pair<const char*, std::string_view> kFromBody[] = {
+      {"th-rule", "/rule/id"},
+      {"th-level", "/rule/level"},
+      {"th-account", "/event/recipientAccountId"},
+  };
+  for (const auto& [header, pointer] : kFromBody) {
+    if (const std::string_view text = TextAt(alert, pointer); !text.empty()) {
+      message.push_back(HeaderArg(header, text));
+    }
+  }
+  return message;
+}
+
+}  // namespace
+
 base::Result<std::unique_ptr<KafkaAlertSink>> KafkaAlertSink::Create(KafkaSinkOptions options) {
   if (options.brokers.empty() || options.topic.empty()) {
     return base::InvalidInput(
@@ -64,12 +107,12 @@ base::Result<size_t> KafkaAlertSink::Deliver(const std::vector<OutboxEntry>& ent
   }
   producer_->BeginRound(seqs);
   const rd_kafka_vu_t topic = TopicArg(options_.topic);
+  simdjson::dom::parser parser;  // alerts are few: one parser per round is cheap enough
   size_t produced = 0;
   rd_kafka_resp_err_t refused = RD_KAFKA_RESP_ERR_NO_ERROR;
   for (const OutboxEntry& entry : entries) {
-    refused = producer_->Produce({topic, BytesArg(RD_KAFKA_VTYPE_KEY, entry.alert_id),
-                                  BytesArg(RD_KAFKA_VTYPE_VALUE, entry.body)},
-                                 entry.seq, stop_, options_.queue_full_backoff);
+    refused = producer_->Produce(MessageOf(topic, entry, parser), entry.seq, stop_,
+                                 options_.queue_full_backoff);
     if (refused != RD_KAFKA_RESP_ERR_NO_ERROR) {
       break;  // nothing behind a refused entry can join the confirmed prefix
     }

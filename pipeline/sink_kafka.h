@@ -1,8 +1,10 @@
 // pipeline/sink_kafka.h: the Kafka alerts sink (AT-LEAST-ONCE.md §1, §7). Each outbox entry
-// becomes one message, key = alert id, value = the alert JSON, produced by an idempotent
-// producer with no message timeout. An entry counts as confirmed only by its delivery report
-// (err == 0), never by the return of produce. Recover reads the topic's tail back, so alerts
-// delivered just before a crash are acknowledged instead of sent again.
+// becomes one message in FORMATS.md §7's shape: key = alert id, value = the alert JSON,
+// headers th-schema, th-rule, th-level and th-account (each of the last three only when the
+// alert has it), produced by an idempotent producer with no message timeout. An entry counts as
+// confirmed only by its delivery report (err == 0), never by the return of produce. Recover reads
+// the topic's tail back, so alerts delivered just before a crash are acknowledged instead of sent
+// again.
 //
 // Threads: one sink worker calls Recover and Deliver; Stop may be called from any thread.
 #pragma once

@@ -94,18 +94,31 @@ TEST_F(RunDaemonTest, BadRecordsGoToTheDeadLetterTopicWithTheirReasonsAndTheRest
   ChildProcess daemon;
   ASSERT_NO_FATAL_FAILURE(StartDaemon(daemon, member));
   WaitForLines(member + "/alerts.ndjson", events.alerting_ids.size(), {&daemon});
-  // Headers as `name=value` pairs, then the value's size.
-  const std::vector<std::string> dead = ConsumeTopic("trailhound-dead-letters", 3, "%h|%S\n");
+  // The key, the headers as `name=value` pairs, then the value's size (FORMATS.md §7).
+  const std::vector<std::string> dead = ConsumeTopic("trailhound-dead-letters", 3, "%k|%h|%S\n");
   ASSERT_NO_FATAL_FAILURE(StopDaemon(daemon));
   ASSERT_EQ(dead.size(), 3u);
   std::vector<std::string> reasons;
   for (const std::string& line : dead) {
-    EXPECT_NE(line.find("source_topic=cloudtrail"), std::string::npos) << line;
-    const std::size_t at = line.find("reason=") + std::string("reason=").size();
-    reasons.push_back(line.substr(at, line.find(',', at) - at));
-    if (reasons.back() == "too-large") {
-      EXPECT_NE(line.find("truncated=true"), std::string::npos) << line;
-      EXPECT_TRUE(line.ends_with("|65536")) << line;
+    SCOPED_TRACE(line);
+    // KEY|th-reason=R,th-source=S,th-position=KEY,th-error=E,th-truncated=B,
+    // th-source-timestamp=MS|SIZE, where KEY is `S @offset` and S is `cloudtrail/partition`.
+    const std::string key = line.substr(0, line.find('|'));
+    ASSERT_TRUE(key.starts_with("cloudtrail/"));
+    ASSERT_NE(key.find(" @"), std::string::npos);
+    const std::string source = key.substr(0, key.find(" @"));
+    ASSERT_TRUE(line.substr(key.size()).starts_with("|th-reason="));
+    const std::size_t at = key.size() + std::string("|th-reason=").size();
+    const std::size_t end = line.find(',', at);
+    ASSERT_NE(end, std::string::npos);
+    reasons.push_back(line.substr(at, end - at));
+    EXPECT_TRUE(line.substr(end).starts_with(
+        base::StrCat({",th-source=", source, ",th-position=", key, ",th-error="})));
+    const bool cut = reasons.back() == "too-large";
+    EXPECT_NE(line.find(cut ? ",th-truncated=true," : ",th-truncated=false,"), std::string::npos);
+    EXPECT_NE(line.find(",th-source-timestamp="), std::string::npos);
+    if (cut) {
+      EXPECT_TRUE(line.ends_with("|65536"));
     }
   }
   std::sort(reasons.begin(), reasons.end());

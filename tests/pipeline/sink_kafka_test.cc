@@ -11,11 +11,17 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <gtest/gtest.h>
 
+#include "pipeline/alert.h"
 #include "pipeline/dead_letter_kafka.h"
+#include "pipeline/decode.h"
+#include "pipeline/event/position.h"
+#include "rules/compiled_rule.h"
+#include "rules/correlation.h"
 #include "tests/integration/child_process.h"
 #include "tests/integration/cli_harness.h"
 
@@ -41,6 +47,65 @@ std::vector<OutboxEntry> Alerts(uint64_t first_seq, int count) {
                        "{\"alert_id\":\"alert-" + std::to_string(seq) + "\"}"});
   }
   return entries;
+}
+
+constexpr int64_t kNow = 1'741'944'461'512'000'000;  // 2025-03-14T09:27:41.512Z
+constexpr std::string_view kRecord =
+    R"({"eventVersion":"1.08","eventID":"7d3c1f0e-5b2a-4c8e-9f61-2a4b8c0d9e13",)"
+    R"("eventTime":"2025-03-14T09:26:58Z","eventName":"PutBucketPolicy",)"
+    R"("eventSource":"s3.amazonaws.com","awsRegion":"eu-west-1",)"
+    R"("recipientAccountId":"222222222222","sourceIPAddress":"203.0.113.45",)"
+    R"("userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::222222222222:user/alice"}})";
+
+// Formats an event alert for each record decoded, as the pipeline workers do.
+class AlertFormattingSink : public DecodeSink {
+ public:
+  explicit AlertFormattingSink(const rules::CompiledRule& rule) : rule_(rule) {}
+  void OnEvent(event::Event&& decoded) override {
+    bodies.push_back(FormatAlert(rule_, decoded, AlertInput{"kafka", kNow}, kNow));
+  }
+  void OnReject(const Rejected& rejected) override { ADD_FAILURE() << rejected.error; }
+  void OnSkip(SkipReason, const event::Position&) override { ADD_FAILURE() << "skipped"; }
+
+  std::vector<std::string> bodies;
+
+ private:
+  const rules::CompiledRule& rule_;
+};
+
+// A real event alert (pipeline/alert.cc's FormatAlert) for kRecord.
+OutboxEntry EventAlert(uint64_t seq) {
+  rules::CompiledRule rule;
+  rule.id = "th-exposure-s3-public";
+  rule.title = "S3 bucket or object made public";
+  rule.level = "critical";
+  AlertFormattingSink formatted(rule);
+  event::Position position;
+  position.source = std::make_shared<const std::string>("cloudtrail/3");
+  Decoder().Decode(kRecord, position, formatted);
+  EXPECT_EQ(formatted.bodies.size(), 1u);
+  std::string body = formatted.bodies.empty() ? "" : formatted.bodies[0];
+  return {seq, "alert-event", std::move(body)};
+}
+
+// A real correlation alert whose window closed without its record at hand, so `event` holds
+// only the id and, when known, the account.
+OutboxEntry CorrelationAlert(uint64_t seq, std::string alert_id, std::string account) {
+  rules::CorrelationRule rule;
+  rule.id = "th-discovery-recon-burst";
+  rule.title = "Reconnaissance burst by one identity";
+  rule.level = "low";
+  rule.timespan_ns = int64_t{600} * 1'000'000'000;
+  rules::CorrelationAlert alert;
+  alert.rule = &rule;
+  alert.group = {{"userIdentity.arn", "arn:aws:iam::222222222222:user/alice"}};
+  alert.event_id = "e-10";
+  alert.first_event_id = "e-1";
+  alert.account = std::move(account);
+  alert.count = 10;
+  alert.event_ids = {"e-1", "e-10"};
+  return {seq, std::move(alert_id),
+          FormatCorrelationAlert(alert, nullptr, AlertInput{"kafka", kNow}, kNow)};
 }
 
 DeadLetterRecord Record(std::string raw) {
@@ -148,6 +213,45 @@ TEST_F(KafkaSinkTest, AlertsAreDeliveredKeyedByAlertId) {
   EXPECT_EQ(Consume("alerts", 50, "%k %s\n"), want);
 }
 
+// FORMATS.md §7: key alert_id, headers th-schema, th-rule, th-level, th-account; a header
+// whose field the alert lacks is left out and the alert is still delivered.
+TEST_F(KafkaSinkTest, AlertsCarryTheDocumentedKeyAndHeaders) {
+  ASSERT_NO_FATAL_FAILURE(StartBroker({"alerts:1"}));
+  std::unique_ptr<KafkaAlertSink> sink = NewSink("alerts");
+  ASSERT_NE(sink, nullptr);
+  const std::vector<OutboxEntry> entries = {
+      EventAlert(1),
+      CorrelationAlert(2, "alert-correlation", "222222222222"),
+      CorrelationAlert(3, "alert-correlation-no-account", ""),
+      {4, "alert-not-json", "not an alert object"},
+  };
+  ASSERT_NE(entries[0].body.find(R"("recipientAccountId":"222222222222")"), std::string::npos)
+      << entries[0].body;
+  ASSERT_NE(entries[2].body.find(R"("recipientAccountId":null)"), std::string::npos)
+      << entries[2].body;
+  base::Result<size_t> confirmed = sink->Deliver(entries);
+  ASSERT_TRUE(confirmed.has_value()) << confirmed.error().ToString();
+  EXPECT_EQ(*confirmed, entries.size());
+
+  EXPECT_EQ(Consume("alerts", 4, "%k|%h\n"),
+            (std::vector<std::string>{
+                "alert-correlation-no-account|th-schema=trailhound.alert/v1,"
+                "th-rule=th-discovery-recon-burst,th-level=low",
+                "alert-correlation|th-schema=trailhound.alert/v1,"
+                "th-rule=th-discovery-recon-burst,th-level=low,th-account=222222222222",
+                "alert-event|th-schema=trailhound.alert/v1,th-rule=th-exposure-s3-public,"
+                "th-level=critical,th-account=222222222222",
+                "alert-not-json|th-schema=trailhound.alert/v1",
+            }));
+  // The value is the alert object, byte for byte.
+  std::vector<std::string> want;
+  for (const OutboxEntry& entry : entries) {
+    want.push_back(entry.body);
+  }
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(Consume("alerts", 4, "%s\n"), want);
+}
+
 TEST_F(KafkaSinkTest, RecoverFindsAlertsAlreadyInTheTopic) {
   ASSERT_NO_FATAL_FAILURE(StartBroker({"alerts:3"}));
   // An earlier run delivered seqs 1-5 and crashed before acknowledging them.
@@ -229,21 +333,36 @@ TEST_F(KafkaSinkTest, StopEndsADeliveryTheBrokerCannotConfirm) {
   EXPECT_EQ(*confirmed, 0u);
 }
 
-TEST_F(KafkaSinkTest, DeadLettersCarryTheirOriginInHeaders) {
+// FORMATS.md §7: key = the source position as text, value = the original bytes, headers
+// th-reason, th-source, th-position, th-error; then our th-truncated and th-source-timestamp
+// (left out when the source message had no timestamp).
+TEST_F(KafkaSinkTest, DeadLettersCarryTheDocumentedKeyAndHeaders) {
   ASSERT_NO_FATAL_FAILURE(StartBroker({"dlq:1"}));
   std::unique_ptr<DeadLetterProducer> producer = NewDeadLetterProducer("dlq");
   ASSERT_NE(producer, nullptr);
-  base::Result<size_t> confirmed = producer->Deliver({{7, Record("{\"Records\":")}});
+  DeadLetterRecord cut = Record("AAAA");
+  cut.reason = "too-large";
+  cut.error = "record of 2097152 bytes is over the 1048576-byte limit";
+  cut.source_offset = 43;
+  cut.source_timestamp_ms = -1;
+  cut.truncated = true;
+  base::Result<size_t> confirmed = producer->Deliver({{7, Record("{\"Records\":")}, {8, cut}});
   ASSERT_TRUE(confirmed.has_value()) << confirmed.error().ToString();
-  EXPECT_EQ(*confirmed, 1u);
-  EXPECT_EQ(producer->outcomes(), std::vector<DeadLetterDelivery>{DeadLetterDelivery::kProduced});
-  EXPECT_EQ(producer->produced_total(), 1u);
+  EXPECT_EQ(*confirmed, 2u);
+  EXPECT_EQ(producer->outcomes(), (std::vector<DeadLetterDelivery>{DeadLetterDelivery::kProduced,
+                                                                   DeadLetterDelivery::kProduced}));
+  EXPECT_EQ(producer->produced_total(), 2u);
 
-  EXPECT_EQ(Consume("dlq", 1, "%h|%s\n"),
-            std::vector<std::string>{
-                "reason=bad-json,error=unexpected end of input at byte 9,source_topic=cloudtrail,"
-                "source_partition=3,source_offset=42,source_timestamp=1700000000123,"
-                "truncated=false|{\"Records\":"});
+  EXPECT_EQ(Consume("dlq", 2, "%k|%h|%s\n"),
+            (std::vector<std::string>{
+                "cloudtrail/3 @42|th-reason=bad-json,th-source=cloudtrail/3,"
+                "th-position=cloudtrail/3 @42,th-error=unexpected end of input at byte 9,"
+                "th-truncated=false,th-source-timestamp=1700000000123|{\"Records\":",
+                "cloudtrail/3 @43|th-reason=too-large,th-source=cloudtrail/3,"
+                "th-position=cloudtrail/3 @43,"
+                "th-error=record of 2097152 bytes is over the 1048576-byte limit,"
+                "th-truncated=true|AAAA",
+            }));
 }
 
 TEST_F(KafkaSinkTest, ARecordTooLargeForTheTopicGoesToTheFileInOrder) {
