@@ -303,6 +303,57 @@ TEST_F(DaemonFaultsTest, ARetentionOverrunWhileDownIsAlerted) {
   EXPECT_EQ(lost_alerts, 1u) << restarted.stderr_text();
 }
 
+// §12 row 8: a slow broker (500 ms RTT) answering OffsetCommit with REBALANCE_IN_PROGRESS and
+// NOT_COORDINATOR, Heartbeat with ILLEGAL_GENERATION and Fetch with NOT_LEADER_OR_FOLLOWER,
+// while a second member joins: nothing is lost, and no member exceeds max.poll.interval.ms.
+// A member that loses its generation may redo its uncommitted range (§10 a): duplicates are
+// reported, not failed.
+TEST_F(DaemonFaultsTest, GroupErrorsOnASlowBrokerDuringAJoinLoseNothing) {
+  const GeneratedEvents first = GenerateEvents("slow1", 300, 10);
+  const GeneratedEvents second = GenerateEvents("slow2", 300, 10);
+  const std::string a = dir_ / "a";
+  const std::string b = dir_ / "b";
+  PrepareMember(a, MemberConfig("th-slow"));
+  PrepareMember(b, MemberConfig("th-slow"));
+  ChildProcess member_a;
+  ASSERT_NO_FATAL_FAILURE(StartDaemon(member_a, a));
+  ASSERT_NO_FATAL_FAILURE(Produce("cloudtrail", first.lines));
+  WaitForLines(a + "/alerts.ndjson", first.alerting_ids.size(), {&member_a});
+  ASSERT_NO_FATAL_FAILURE(BrokerControl("rtt 500"));
+  ASSERT_NO_FATAL_FAILURE(BrokerControl("errors OffsetCommit 4 27 27 16 16"));
+  ASSERT_NO_FATAL_FAILURE(BrokerControl("errors Heartbeat 2 22 22"));
+  ASSERT_NO_FATAL_FAILURE(BrokerControl("errors Fetch 2 6 6"));
+  ChildProcess member_b;
+  ASSERT_NO_FATAL_FAILURE(StartDaemon(member_b, b));
+  ASSERT_NO_FATAL_FAILURE(Produce("cloudtrail", second.lines));
+  std::set<std::string> expected = first.alerting_ids;
+  expected.insert(second.alerting_ids.begin(), second.alerting_ids.end());
+  const auto delivered = [&] {
+    std::vector<std::string> lines = Lines(ReadFile(a + "/alerts.ndjson"));
+    const std::vector<std::string> from_b = Lines(ReadFile(b + "/alerts.ndjson"));
+    lines.insert(lines.end(), from_b.begin(), from_b.end());
+    return TallyAlerts(lines);
+  };
+  const TestClock::time_point deadline = TestClock::now() + kAlertTimeout;
+  while (delivered().ids.size() < expected.size() && TestClock::now() < deadline) {
+    member_a.PumpFor(std::chrono::milliseconds(25));
+    member_b.PumpFor(std::chrono::milliseconds(25));
+  }
+  ASSERT_NO_FATAL_FAILURE(BrokerControl("rtt 0"));
+  ASSERT_NO_FATAL_FAILURE(StopDaemon(member_b));
+  ASSERT_NO_FATAL_FAILURE(StopDaemon(member_a));
+  const AlertTally tally = delivered();
+  EXPECT_EQ(tally.ids, expected);
+  RecordProperty("duplicates_after_group_errors", static_cast<int>(tally.duplicates));
+  for (const ChildProcess* member : {&member_a, &member_b}) {
+    EXPECT_EQ(member->stderr_text().find("maximum poll interval"), std::string::npos)
+        << member->stderr_text();
+  }
+  std::vector<std::string> produced = first.lines;
+  produced.insert(produced.end(), second.lines.begin(), second.lines.end());
+  ExpectEveryEventStored({a, b}, produced);
+}
+
 // §12 row 12: the alerts topic refuses writes for a while (NOT_LEADER_OR_FOLLOWER on every
 // Produce request): the file sink keeps flowing, and the topic later gets every alert once.
 TEST_F(DaemonFaultsTest, AnUnwritableAlertsTopicHoldsNoOtherSinkAndDrainsOnce) {
