@@ -157,19 +157,23 @@ void Dedupe(std::vector<std::string>& keys) {
 // `limit` ASCII bytes were seen and more follow, and each further code point lower-cases to at
 // least one byte. Non-ASCII text is lower-cased whole by the Unicode mapping (§7).
 bool LowerForLookup(std::string_view text, size_t limit, std::string& out) {
-  out.clear();
-  for (const char c : text) {
-    if (static_cast<unsigned char>(c) >= 0x80) {
-      out.clear();
-      AppendLowerCase(text, out);
-      return true;
-    }
-    if (out.size() == limit) {
-      return false;
-    }
-    out.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c);
+  // Whole-buffer passes with no early exit vectorise; a byte at a time with push_back cost
+  // about ten instructions a byte, a third of MatchRules for SigmaHQ's rules.
+  const std::string_view seen = text.substr(0, limit == text.npos ? limit : limit + 1);
+  if (!IsAsciiText(seen)) {
+    out.clear();
+    AppendLowerCase(text, out);
+    return true;
   }
-  return true;
+  const size_t size = std::min(text.size(), limit);
+  out.resize(size);
+  const char* const from = text.data();
+  char* const to = out.data();
+  for (size_t i = 0; i < size; ++i) {
+    const auto c = static_cast<unsigned char>(from[i]);
+    to[i] = static_cast<char>(c + (static_cast<unsigned char>(c - 'A') < 26 ? 'a' - 'A' : 0));
+  }
+  return text.size() <= limit;
 }
 
 // The distinct field paths a rule's items name, in order of appearance.
