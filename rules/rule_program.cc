@@ -2,6 +2,7 @@
 #include "rules/rule_program.h"
 
 #include <algorithm>
+#include <array>
 
 namespace trailhound::rules {
 namespace {
@@ -80,13 +81,10 @@ std::string ItemKey(const CompiledItem& item) {
 
 // The hot field whose text alone decides the item, when the item is true exactly when the
 // field's one string candidate, lower-cased, is one of its literals: a case-insensitive OR of
-// whole values (no wildcard left) over a hot field. Only for lists long enough to be looked up
-// in a set anyway (whole_texts): for one to three values a compare per rule is cheaper than
-// folding and hashing the event's text (SigmaHQ's rules name one to three eventNames).
+// whole values (no wildcard left) over a hot field.
 event::HotField DictionaryField(const CompiledItem& item) {
-  if (item.keyword || !item.string_or || item.whole_texts.empty() ||
-      item.plan.kind != ModifierPlan::Kind::kString || item.plan.neq || item.plan.cased ||
-      item.path.hot_field() == event::HotField::kNone) {
+  if (item.keyword || !item.string_or || item.plan.kind != ModifierPlan::Kind::kString ||
+      item.plan.neq || item.plan.cased || item.path.hot_field() == event::HotField::kNone) {
     return event::HotField::kNone;
   }
   for (const CompiledValue& value : item.values) {
@@ -110,36 +108,57 @@ uint32_t RuleProgram::InternItem(const std::vector<CompiledRule>& rules, const I
                                  std::unordered_map<std::string, uint32_t>& ids) {
   const CompiledItem& item = ItemAt(rules, ref.rule, ref.selection, ref.alternative, ref.item);
   const auto [it, inserted] = ids.emplace(ItemKey(item), static_cast<uint32_t>(items_.size()));
-  if (!inserted) {
-    return it->second;
-  }
-  ItemRef& stored = items_.emplace_back(ref);
-  const event::HotField field = DictionaryField(item);
-  if (field == event::HotField::kNone) {
-    return it->second;
-  }
-  uint32_t index = 0;
-  while (index < dictionaries_.size() && dictionaries_[index].field != field) {
-    ++index;
-  }
-  if (index == dictionaries_.size()) {
-    dictionaries_.emplace_back().field = field;
-  }
-  stored.dictionary = index;
-  Dictionary& dictionary = dictionaries_[index];
-  for (const CompiledValue& value : item.values) {
-    for (const StringPattern& pattern : value.patterns) {
-      std::vector<uint32_t>& holders = dictionary.items[std::string(pattern.literal())];
-      if (holders.empty() || holders.back() != it->second) {
-        holders.push_back(it->second);
-      }
-      dictionary.longest = std::max(dictionary.longest, pattern.literal().size());
-    }
+  if (inserted) {
+    items_.push_back(ref);
+    items_.back().compiled = &item;
   }
   return it->second;
 }
 
-RuleProgram::RuleProgram(const std::vector<CompiledRule>& rules) {
+void RuleProgram::BuildDictionaries() {
+  // A field's dictionary costs one fold and one lookup per event that asks it; a compare costs
+  // little per item but is paid by every item asked. Lists of four or more values are looked
+  // up in a set anyway (whole_texts), so they always go to the dictionary; one to three values
+  // do only when the field has so many such items that an event likely asks several (SigmaHQ's
+  // rules name one to three eventNames each, and an event meets about one of them).
+  constexpr size_t kManyItems = 256;
+  std::array<size_t, event::kHotFieldCount> eligible{};
+  std::vector<event::HotField> fields(items_.size(), event::HotField::kNone);
+  for (uint32_t id = 0; id < items_.size(); ++id) {
+    fields[id] = DictionaryField(*items_[id].compiled);
+    if (fields[id] != event::HotField::kNone) {
+      ++eligible[static_cast<size_t>(fields[id])];
+    }
+  }
+  for (uint32_t id = 0; id < items_.size(); ++id) {
+    const event::HotField field = fields[id];
+    const CompiledItem& item = *items_[id].compiled;
+    if (field == event::HotField::kNone ||
+        (item.whole_texts.empty() && eligible[static_cast<size_t>(field)] < kManyItems)) {
+      continue;
+    }
+    uint32_t index = 0;
+    while (index < dictionaries_.size() && dictionaries_[index].field != field) {
+      ++index;
+    }
+    if (index == dictionaries_.size()) {
+      dictionaries_.emplace_back().field = field;
+    }
+    items_[id].dictionary = index;
+    Dictionary& dictionary = dictionaries_[index];
+    for (const CompiledValue& value : item.values) {
+      for (const StringPattern& pattern : value.patterns) {
+        std::vector<uint32_t>& holders = dictionary.items[std::string(pattern.literal())];
+        if (holders.empty() || holders.back() != id) {
+          holders.push_back(id);
+        }
+        dictionary.longest = std::max(dictionary.longest, pattern.literal().size());
+      }
+    }
+  }
+}
+
+RuleProgram::RuleProgram(const std::vector<CompiledRule>& rules) : built_for_(rules.data()) {
   std::unordered_map<std::string, uint32_t> ids;
   starts_.reserve(rules.size());
   for (uint32_t r = 0; r < rules.size(); ++r) {
@@ -174,6 +193,7 @@ RuleProgram::RuleProgram(const std::vector<CompiledRule>& rules) {
       words_[node_words + 2 * n + 1] = first;
     }
   }
+  BuildDictionaries();
 }
 
 void RuleProgram::BeginEvent(EvalScratch& scratch) const {
@@ -228,8 +248,11 @@ bool RuleProgram::ItemVerdict(const std::vector<CompiledRule>& rules, uint32_t i
   if (ref.dictionary != kNoDictionary && LookUp(ref.dictionary, event, scratch)) {
     verdict = scratch.item_memo[id] >> 1 == scratch.memo_epoch;  // named by the event's text
   } else {
-    verdict = CompiledItemMatches(ItemAt(rules, ref.rule, ref.selection, ref.alternative, ref.item),
-                                  event, scratch);
+    // A copy of the rules (LoadedRules copied) has items elsewhere: find them by position.
+    const CompiledItem& item = rules.data() == built_for_ ? *ref.compiled
+                                                          : ItemAt(rules, ref.rule, ref.selection,
+                                                                   ref.alternative, ref.item);
+    verdict = CompiledItemMatches(item, event, scratch);
   }
   scratch.item_memo[id] = scratch.memo_epoch << 1 | (verdict ? 1 : 0);
   return verdict;

@@ -42,6 +42,7 @@ class RuleProgram {
     uint32_t selection = 0;
     uint32_t alternative = 0;
     uint32_t item = 0;
+    const CompiledItem* compiled = nullptr;  // that item, while the rules vector has not moved
     // The whole-value dictionary (in dictionaries_) that answers the item, or kNoDictionary.
     uint32_t dictionary = kNoDictionary;
   };
@@ -58,6 +59,8 @@ class RuleProgram {
   // Looks the event's text of dictionaries_[index] up once per event, marking the items it
   // names true; false when decode did not settle the field (its items walk the record).
   bool LookUp(uint32_t index, const event::Event& event, EvalScratch& scratch) const;
+  // Puts the whole-value items in the dictionaries of their fields (see DictionaryField).
+  void BuildDictionaries();
   bool NodeMatches(const std::vector<CompiledRule>& rules, uint32_t start, uint32_t node,
                    const event::Event& event, EvalScratch& scratch) const;
   bool ItemVerdict(const std::vector<CompiledRule>& rules, uint32_t id, const event::Event& event,
@@ -71,6 +74,7 @@ class RuleProgram {
   std::vector<uint32_t> starts_;
   std::vector<ItemRef> items_;
   std::vector<Dictionary> dictionaries_;
+  const CompiledRule* built_for_ = nullptr;  // rules.data() of the vector laid out
 };
 
 }  // namespace trailhound::rules

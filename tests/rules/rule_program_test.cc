@@ -164,5 +164,47 @@ TEST_F(RuleProgramTest, VerdictsAreForgottenBetweenEventsAndRuleSets) {
   EXPECT_TRUE(matched.empty());
 }
 
+// With hundreds of one-name items over eventName, those go to the dictionary too.
+TEST_F(RuleProgramTest, ManyShortListsAgreeWithEachRuleAlone) {
+  std::vector<std::string> detections;
+  for (int i = 0; i < 300; ++i) {
+    detections.push_back("  s: {eventName: [Name" + std::to_string(i % 150) + ", 'Other" +
+                         std::to_string(i) + "']}\n  condition: s\n");
+  }
+  detections.push_back("  s: {eventName|neq: Name7}\n  condition: s\n");
+  const LoadedRules loaded = Load(detections);
+  EvalScratch shared;
+  for (const char* json : {R"({"eventName":"name7"})", R"({"eventName":"Other299"})",
+                           R"({"eventName":"Name1234"})", R"({"eventName":["Name7"]})"}) {
+    SCOPED_TRACE(json);
+    const Record record = Parse(json);
+    std::vector<uint32_t> matched;
+    MatchRules(loaded, *record.event, shared, matched);
+    std::vector<uint32_t> alone;
+    for (uint32_t i = 0; i < loaded.rules.size(); ++i) {
+      EvalScratch scratch;
+      if (RuleMatches(loaded.rules[i], *record.event, scratch)) {
+        alone.push_back(i);
+      }
+    }
+    EXPECT_EQ(matched, alone);
+  }
+  const Record seven = Parse(R"({"eventName":"NAME7"})");
+  std::vector<uint32_t> matched;
+  MatchRules(loaded, *seven.event, shared, matched);
+  EXPECT_EQ(matched, (std::vector<uint32_t>{7, 157}));
+}
+
+TEST_F(RuleProgramTest, ACopiedRuleSetEvaluatesItsOwnRules) {
+  std::unique_ptr<LoadedRules> original = std::make_unique<LoadedRules>(Load(Detections()));
+  const LoadedRules copy = *original;
+  original.reset();  // the program's shortcut into the original's items must not be followed
+  EvalScratch scratch;
+  std::vector<uint32_t> matched;
+  const Record stop = Parse(kRecords[0]);
+  MatchRules(copy, *stop.event, scratch, matched);
+  EXPECT_EQ(matched, (std::vector<uint32_t>{0, 1, 2, 3, 5, 7, 8, 10, 11, 12, 13}));
+}
+
 }  // namespace
 }  // namespace trailhound::rules
