@@ -152,24 +152,6 @@ void Dedupe(std::vector<std::string>& keys) {
   keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
 }
 
-// What of `text` a lookup uses: all of it, or (long ASCII text, such as a user agent) its first
-// `limit` bytes, enough for every prefix key; `whole` says which. A text cut there is longer than
-// every whole-text key, so it can only match by prefix: `limit` ASCII bytes were seen and more
-// follow, and each further code point lower-cases to at least one byte. ASCII text is returned
-// as it is (the tables fold A-Z as they hash and compare); other text is lower-cased whole into
-// `out` by the Unicode mapping (§7).
-std::string_view LookupText(std::string_view text, size_t limit, std::string& out, bool& whole) {
-  const std::string_view seen = text.substr(0, limit == text.npos ? limit : limit + 1);
-  if (!IsAsciiText(seen)) {
-    out.clear();
-    AppendLowerCase(text, out);
-    whole = true;
-    return out;
-  }
-  whole = text.size() <= limit;
-  return text.substr(0, limit);
-}
-
 // Eight bytes with A-Z turned into a-z, every other byte unchanged (SWAR: each byte's high bit
 // after adding 0x3F says >= 'A', after adding 0x25 says > 'Z', of its low seven bits).
 uint64_t FoldAsciiWord(uint64_t word) {
@@ -180,17 +162,64 @@ uint64_t FoldAsciiWord(uint64_t word) {
   return word | ((upper & kHigh) >> 2);
 }
 
-// Bytes [i, i + 8) of `text`, zero past its end, folded.
-uint64_t FoldedWordAt(std::string_view text, size_t i) {
+// Bytes [i, i + 8) of `text`, zero past its end, as a little-endian word: one load, or for the
+// tail of a text of eight bytes or more the last eight bytes shifted down.
+uint64_t WordAt(std::string_view text, size_t i) {
   uint64_t word = 0;
-  if (text.size() - i >= 8) {
-    std::memcpy(&word, text.data() + i, 8);  // one load
+  const size_t left = text.size() - i;
+  if (left >= 8) {
+    std::memcpy(&word, text.data() + i, 8);
+  } else if (text.size() >= 8) {
+    std::memcpy(&word, text.data() + text.size() - 8, 8);
+    word >>= 8 * (8 - left);
   } else {
-    for (size_t j = 0; i + j < text.size(); ++j) {
+    for (size_t j = 0; j < left; ++j) {
       word |= uint64_t{static_cast<unsigned char>(text[i + j])} << (8 * j);
     }
   }
-  return FoldAsciiWord(word);
+  return word;
+}
+
+uint64_t FoldedWordAt(std::string_view text, size_t i) {
+  return FoldAsciiWord(WordAt(text, i));
+}
+
+bool IsAsciiWords(std::string_view text) {
+  uint64_t any = 0;
+  for (size_t i = 0; i < text.size(); i += 8) {
+    any |= WordAt(text, i);
+  }
+  return (any & 0x8080808080808080ull) == 0;
+}
+
+// What of `text` a lookup uses: all of it, or (long ASCII text, such as a user agent) its first
+// `limit` bytes, enough for every prefix key; `whole` says which. A text cut there is longer than
+// every whole-text key, so it can only match by prefix: `limit` ASCII bytes were seen and more
+// follow, and each further code point lower-cases to at least one byte. ASCII text is returned
+// as it is (the tables fold A-Z as they hash and compare); other text is lower-cased whole into
+// `out` by the Unicode mapping (§7).
+std::string_view LookupText(std::string_view text, size_t limit, std::string& out, bool& whole) {
+  const std::string_view seen = text.substr(0, limit == text.npos ? limit : limit + 1);
+  if (!IsAsciiWords(seen)) {
+    out.clear();
+    AppendLowerCase(text, out);
+    whole = true;
+    return out;
+  }
+  whole = text.size() <= limit;
+  return text.substr(0, limit);
+}
+
+// The filter bit of a key, or of text as the tables read it (A-Z as a-z): its length and its
+// first and last bytes.
+size_t KeyFilterBit(std::string_view text) {
+  if (text.empty()) {
+    return 0;
+  }
+  const auto fold = [](char c) {
+    return static_cast<size_t>(static_cast<unsigned char>(c >= 'A' && c <= 'Z' ? c + 32 : c));
+  };
+  return ((text.size() * 131 + fold(text.front())) * 31 + fold(text.back())) & 4095;
 }
 
 // The distinct field paths a rule's items name, in order of appearance.
@@ -244,6 +273,7 @@ FieldKeys AnalyzeRuleKeys(const CompiledRule& rule, std::string_view field) {
 
 void RuleIndex::FieldTable::Add(const FieldKeys& keys, uint32_t rule) {
   for (const std::string& key : keys.exact) {
+    exact_filter.set(KeyFilterBit(key));
     exact[key].push_back(rule);
     longest_key = std::max(longest_key, key.size());
   }
@@ -255,6 +285,7 @@ void RuleIndex::FieldTable::Add(const FieldKeys& keys, uint32_t rule) {
       prefixes.emplace_back(key.size(), Lists{});
       bucket = prefixes.end() - 1;
     }
+    prefix_filter.set(KeyFilterBit(key));
     bucket->second[key].push_back(rule);
   }
 }
@@ -262,12 +293,13 @@ void RuleIndex::FieldTable::Add(const FieldKeys& keys, uint32_t rule) {
 int RuleIndex::FieldTable::Collect(std::string_view lowered, bool whole,
                                    std::vector<uint32_t>& out) const {
   int lists = 0;
-  if (const auto it = whole ? exact.find(lowered) : exact.end(); it != exact.end()) {
+  const bool may_be_key = whole && exact_filter.test(KeyFilterBit(lowered));
+  if (const auto it = may_be_key ? exact.find(lowered) : exact.end(); it != exact.end()) {
     out.insert(out.end(), it->second.begin(), it->second.end());
     ++lists;
   }
   for (const auto& [length, table] : prefixes) {
-    if (length <= lowered.size()) {
+    if (length <= lowered.size() && prefix_filter.test(KeyFilterBit(lowered.substr(0, length)))) {
       if (const auto it = table.find(lowered.substr(0, length)); it != table.end()) {
         out.insert(out.end(), it->second.begin(), it->second.end());
         ++lists;

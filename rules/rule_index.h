@@ -10,6 +10,7 @@
 // number of threads may call it, each with its own buffers.
 #pragma once
 
+#include <bitset>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -70,6 +71,10 @@ class RuleIndex {
     Lists exact;
     std::vector<std::pair<size_t, Lists>> prefixes;  // (length, prefix → rules)
     size_t longest_key = 0;                          // bytes of the longest exact or prefix key
+    // A bit per (length, first byte, last byte) of the keys (KeyFilterBit): most texts are no
+    // key, and these refuse them without hashing the text.
+    std::bitset<4096> exact_filter;
+    std::bitset<4096> prefix_filter;
     void Add(const FieldKeys& keys, uint32_t rule);
     // Appends the rules of every list `lowered` selects to `out`; returns how many lists.
     // `whole`: `lowered` is the whole text (else a prefix of it, long enough for every prefix
