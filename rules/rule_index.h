@@ -20,6 +20,7 @@
 #include "pipeline/event/event.h"
 #include "pipeline/event/field_path.h"
 #include "rules/compiled_rule.h"
+#include "rules/folded_key.h"
 
 namespace trailhound::rules {
 
@@ -54,16 +55,7 @@ class RuleIndex {
   std::vector<std::string_view> keyed_fields() const;
 
  private:
-  // Keys are lower-cased; a lookup may pass ASCII text as it is: hash and equality read A-Z as
-  // a-z, so no lower-cased copy is made per event.
-  struct AsciiFoldedHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view text) const;
-  };
-  struct AsciiFoldedEqual {
-    using is_transparent = void;
-    bool operator()(std::string_view a, std::string_view b) const;
-  };
+  // Keys are lower-cased; a lookup may pass ASCII text as it is (rules/folded_key.h).
   using Lists =
       std::unordered_map<std::string, std::vector<uint32_t>, AsciiFoldedHash, AsciiFoldedEqual>;
   // The rules keyed on one field: by whole text, and by prefix grouped by prefix length.
