@@ -11,6 +11,7 @@
 #include <system_error>
 
 #include "pipeline/base/utf8.h"
+#include "rules/ascii_search.h"
 
 namespace trailhound::rules {
 namespace {
@@ -263,6 +264,13 @@ struct AsciiIgnoringCase {
   // of a letter, and only those are compared: a byte-by-byte scan cost about four instructions
   // per text byte for each `contains` value.
   static size_t Find(std::string_view text, std::string_view literal, size_t from) {
+    // Sixteen starts at a time where the literal is ASCII (nearly every Sigma value) and the
+    // text holds at least a block of starts; memchr per first-byte hit below stopped at every
+    // `:` of an ARN for `:assumed-role/aws:`.
+    if (literal.size() >= 2 && from <= text.size() && text.size() - from >= literal.size() + 15 &&
+        AllAscii(literal)) {
+      return FindAsciiIgnoringCase(text, literal, from);
+    }
     if (literal.empty()) {
       return from <= text.size() ? from : std::string_view::npos;
     }
@@ -585,7 +593,9 @@ std::optional<bool> StringPattern::MatchesAsciiIgnoringCase(std::string_view can
       // A hit of an ASCII literal is made of ASCII candidate bytes, so it is one in the folded
       // text too; a miss decides only when no byte of the candidate could fold into ASCII.
       if (literal_ascii_ &&
-          AsciiIgnoringCase::Find(candidate, literal, 0) != std::string_view::npos) {
+          (literal.size() >= 2
+               ? FindAsciiIgnoringCase(candidate, literal, 0)
+               : AsciiIgnoringCase::Find(candidate, literal, 0)) != std::string_view::npos) {
         return true;
       }
       return AllAscii(candidate) ? std::optional<bool>(false) : std::nullopt;
