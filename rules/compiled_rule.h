@@ -105,6 +105,13 @@ struct EvalScratch {
   }
   std::array<BytePairSet, event::kHotFieldCount> hot_pairs;
   uint32_t hot_pairs_built = 0;  // bit per HotField
+
+  // RuleProgram's item verdicts for the current event: memo_epoch << 1 | verdict, per item id;
+  // an entry from an earlier epoch is unknown.
+  std::vector<uint32_t> item_memo;
+  uint32_t memo_epoch = 0;
+  uint64_t dictionaries_looked_up = 0;  // bit per RuleProgram dictionary, this event
+  uint64_t dictionaries_settled = 0;    // of those, the ones whose lookup decided their items
 };
 
 // True when the rule's condition holds for the event (SIGMA.md §6-§10).
@@ -113,5 +120,8 @@ bool RuleMatches(const CompiledRule& rule, const event::Event& event, EvalScratc
 // event for the next rule: MatchRules calls it for each candidate.
 bool RuleMatchesSameEvent(const CompiledRule& rule, const event::Event& event,
                           EvalScratch& scratch);
+// One item of a selection against the event `scratch` last began (RuleProgram evaluates each
+// distinct item once per event through this).
+bool CompiledItemMatches(const CompiledItem& item, const event::Event& event, EvalScratch& scratch);
 
 }  // namespace trailhound::rules

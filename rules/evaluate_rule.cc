@@ -327,6 +327,11 @@ bool RuleMatches(const CompiledRule& rule, const event::Event& event, EvalScratc
   return RuleMatchesSameEvent(rule, event, scratch);
 }
 
+bool CompiledItemMatches(const CompiledItem& item, const event::Event& event,
+                         EvalScratch& scratch) {
+  return ItemMatches(item, event, event.record(), scratch);
+}
+
 bool RuleMatchesSameEvent(const CompiledRule& rule, const event::Event& event,
                           EvalScratch& scratch) {
   if (!rule.applies) {

@@ -333,6 +333,10 @@ int IsoWeek(std::chrono::sys_days date) {
 
 }  // namespace
 
+std::string_view RegexMatcher::pattern() const {
+  return regex_->pattern();
+}
+
 std::optional<RegexMatcher> RegexMatcher::Compile(std::string_view pattern, RegexOptions options,
                                                   std::string& error) {
   re2::RE2::Options re2_options;

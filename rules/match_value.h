@@ -48,6 +48,9 @@ class RegexMatcher {
   // Lower-cased literals every match must contain, as RE2's prefilter (FilteredRE2) proves:
   // `.+:assumed-role/aws:.+` needs `:assumed-role/aws:`. Empty when it proves none (`^A`, `.+`).
   const std::vector<std::string>& required_literals() const { return required_; }
+  // The pattern RE2 compiled (with `(?m)` in front under `m`): equal patterns and options are
+  // the same matcher.
+  std::string_view pattern() const;
 
  private:
   RegexMatcher(std::shared_ptr<const re2::RE2> regex, std::vector<std::string> required)
@@ -73,6 +76,8 @@ class CidrMatcher {
 
   bool is_v6() const { return is_v6_; }
   int prefix_length() const { return prefix_length_; }
+  // The network's address bytes (IPv4 in the first 4), host bits zero.
+  const std::array<uint8_t, 16>& network() const { return network_; }
 
  private:
   CidrMatcher() = default;

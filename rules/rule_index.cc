@@ -151,25 +151,22 @@ void Dedupe(std::vector<std::string>& keys) {
   keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
 }
 
-// Lower-cases `text` into `out` as far as a lookup needs: all of it, or (long ASCII text, such
-// as a user agent) its first `limit` bytes, enough for every prefix key; returns false in that
-// case. A text cut there is longer than every whole-text key, so it can only match by prefix:
-// `limit` ASCII bytes were seen and more follow, and each further code point lower-cases to at
-// least one byte. Non-ASCII text is lower-cased whole by the Unicode mapping (§7).
-bool LowerForLookup(std::string_view text, size_t limit, std::string& out) {
-  out.clear();
-  for (const char c : text) {
-    if (static_cast<unsigned char>(c) >= 0x80) {
-      out.clear();
-      AppendLowerCase(text, out);
-      return true;
-    }
-    if (out.size() == limit) {
-      return false;
-    }
-    out.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c);
+// What of `text` a lookup uses: all of it, or (long ASCII text, such as a user agent) its first
+// `limit` bytes, enough for every prefix key; `whole` says which. A text cut there is longer than
+// every whole-text key, so it can only match by prefix: `limit` ASCII bytes were seen and more
+// follow, and each further code point lower-cases to at least one byte. ASCII text is returned
+// as it is (the tables fold A-Z as they hash and compare); other text is lower-cased whole into
+// `out` by the Unicode mapping (§7).
+std::string_view LookupText(std::string_view text, size_t limit, std::string& out, bool& whole) {
+  const std::string_view seen = text.substr(0, limit == text.npos ? limit : limit + 1);
+  if (!IsAsciiWords(seen)) {
+    out.clear();
+    AppendLowerCase(text, out);
+    whole = true;
+    return out;
   }
-  return true;
+  whole = text.size() <= limit;
+  return text.substr(0, limit);
 }
 
 // The distinct field paths a rule's items name, in order of appearance.
@@ -202,6 +199,7 @@ FieldKeys AnalyzeRuleKeys(const CompiledRule& rule, std::string_view field) {
 
 void RuleIndex::FieldTable::Add(const FieldKeys& keys, uint32_t rule) {
   for (const std::string& key : keys.exact) {
+    exact_filter.set(KeyFilterBit(key));
     exact[key].push_back(rule);
     longest_key = std::max(longest_key, key.size());
   }
@@ -213,6 +211,7 @@ void RuleIndex::FieldTable::Add(const FieldKeys& keys, uint32_t rule) {
       prefixes.emplace_back(key.size(), Lists{});
       bucket = prefixes.end() - 1;
     }
+    prefix_filter.set(KeyFilterBit(key));
     bucket->second[key].push_back(rule);
   }
 }
@@ -220,12 +219,13 @@ void RuleIndex::FieldTable::Add(const FieldKeys& keys, uint32_t rule) {
 int RuleIndex::FieldTable::Collect(std::string_view lowered, bool whole,
                                    std::vector<uint32_t>& out) const {
   int lists = 0;
-  if (const auto it = whole ? exact.find(lowered) : exact.end(); it != exact.end()) {
+  const bool may_be_key = whole && exact_filter.test(KeyFilterBit(lowered));
+  if (const auto it = may_be_key ? exact.find(lowered) : exact.end(); it != exact.end()) {
     out.insert(out.end(), it->second.begin(), it->second.end());
     ++lists;
   }
   for (const auto& [length, table] : prefixes) {
-    if (length <= lowered.size()) {
+    if (length <= lowered.size() && prefix_filter.test(KeyFilterBit(lowered.substr(0, length)))) {
       if (const auto it = table.find(lowered.substr(0, length)); it != table.end()) {
         out.insert(out.end(), it->second.begin(), it->second.end());
         ++lists;
@@ -346,8 +346,9 @@ void RuleIndex::Candidates(const event::Event& event, std::vector<uint32_t>& out
     }
     const auto collect = [&](element scalar) {
       if (const std::optional<std::string_view> candidate = CandidateText(scalar, text)) {
-        const bool whole = LowerForLookup(*candidate, field.table.longest_key, lower);
-        lists += field.table.Collect(lower, whole, out);
+        bool whole = true;
+        lists += field.table.Collect(LookupText(*candidate, field.table.longest_key, lower, whole),
+                                     whole, out);
       }
       return false;  // every candidate
     };
@@ -355,8 +356,9 @@ void RuleIndex::Candidates(const event::Event& event, std::vector<uint32_t>& out
     const event::Event::HotLookup proven =
         hot == event::HotField::kNone ? event::Event::HotLookup::kUnknown : event.LookUpHot(hot);
     if (proven == event::Event::HotLookup::kString) {  // decode proved the walk: one string
-      const bool whole = LowerForLookup(event.hot(hot), field.table.longest_key, lower);
-      lists += field.table.Collect(lower, whole, out);
+      bool whole = true;
+      lists += field.table.Collect(
+          LookupText(event.hot(hot), field.table.longest_key, lower, whole), whole, out);
     } else if (proven == event::Event::HotLookup::kMissing) {
       continue;
     } else if (j >= scanned_ || !scan) {

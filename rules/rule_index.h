@@ -10,6 +10,7 @@
 // number of threads may call it, each with its own buffers.
 #pragma once
 
+#include <bitset>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -19,6 +20,7 @@
 #include "pipeline/event/event.h"
 #include "pipeline/event/field_path.h"
 #include "rules/compiled_rule.h"
+#include "rules/folded_key.h"
 
 namespace trailhound::rules {
 
@@ -53,12 +55,18 @@ class RuleIndex {
   std::vector<std::string_view> keyed_fields() const;
 
  private:
-  using Lists = std::unordered_map<std::string, std::vector<uint32_t>, TextHash, std::equal_to<>>;
+  // Keys are lower-cased; a lookup may pass ASCII text as it is (rules/folded_key.h).
+  using Lists =
+      std::unordered_map<std::string, std::vector<uint32_t>, AsciiFoldedHash, AsciiFoldedEqual>;
   // The rules keyed on one field: by whole text, and by prefix grouped by prefix length.
   struct FieldTable {
     Lists exact;
     std::vector<std::pair<size_t, Lists>> prefixes;  // (length, prefix → rules)
     size_t longest_key = 0;                          // bytes of the longest exact or prefix key
+    // A bit per (length, first byte, last byte) of the keys (KeyFilterBit): most texts are no
+    // key, and these refuse them without hashing the text.
+    std::bitset<4096> exact_filter;
+    std::bitset<4096> prefix_filter;
     void Add(const FieldKeys& keys, uint32_t rule);
     // Appends the rules of every list `lowered` selects to `out`; returns how many lists.
     // `whole`: `lowered` is the whole text (else a prefix of it, long enough for every prefix

@@ -215,6 +215,7 @@ LoadedRules LoadRules(const std::vector<std::string>& paths, const CompileOption
   }
 
   loaded.index = RuleIndex(loaded.rules);
+  loaded.program = RuleProgram(loaded.rules);
   for (uint32_t i = 0; i < loaded.rules.size(); ++i) {
     if (loaded.index.via(i) == RuleIndex::Via::kUnindexed) {
       Diagnostic warning{
@@ -232,9 +233,9 @@ void MatchRules(const LoadedRules& loaded, const event::Event& event, EvalScratc
                 std::vector<uint32_t>& matched) {
   matched.clear();
   loaded.index.Candidates(event, scratch.candidates, scratch.text, scratch.key);
-  scratch.BeginEvent();
+  loaded.program.BeginEvent(scratch);
   for (const uint32_t rule : scratch.candidates) {
-    if (RuleMatchesSameEvent(loaded.rules[rule], event, scratch)) {
+    if (loaded.program.Matches(loaded.rules, rule, event, scratch)) {
       matched.push_back(rule);
     }
   }

@@ -10,12 +10,14 @@
 #include "rules/correlation.h"
 #include "rules/diagnostics.h"
 #include "rules/rule_index.h"
+#include "rules/rule_program.h"
 
 namespace trailhound::rules {
 
 struct LoadedRules {
   std::vector<CompiledRule> rules;  // the detection rules that compiled without error
   RuleIndex index;                  // over `rules`
+  RuleProgram program;              // over `rules`: what MatchRules evaluates
   // The correlation rules that compiled without error; they refer to `rules` by index.
   std::vector<CorrelationRule> correlations;
   size_t files = 0;

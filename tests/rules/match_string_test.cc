@@ -497,6 +497,32 @@ TEST(StringPattern, BytePairFilterNeverRefusesAMatch) {
   EXPECT_TRUE(CompileStringPattern("kali", kContains, false).MayMatch(BytePairSet::Of("x KALI")));
 }
 
+// Long texts take the byte-table path: the same set as the pairs one by one.
+TEST(BytePairSet, LongTextHasExactlyTheSetOfItsPairs) {
+  std::string text;
+  for (int i = 0; i < 400; ++i) {
+    text.push_back(static_cast<char>(' ' + (i * 37 + i / 7) % 95));
+  }
+  for (const size_t size : {size_t{47}, size_t{48}, size_t{49}, size_t{130}, size_t{400}}) {
+    SCOPED_TRACE(size);
+    const std::string_view part = std::string_view(text).substr(0, size);
+    BytePairSet want;
+    for (size_t i = 0; i + 1 < part.size(); ++i) {
+      const BytePairSet pair = BytePairSet::Of(part.substr(i, 2));
+      for (size_t w = 0; w < 4; ++w) {
+        want.bits[w] |= pair.bits[w];
+      }
+    }
+    const BytePairSet got = BytePairSet::Of(part);
+    for (size_t w = 0; w < 4; ++w) {
+      EXPECT_EQ(got.bits[w], want.bits[w]) << "word " << w;
+    }
+    EXPECT_TRUE(got.ascii);
+  }
+  EXPECT_FALSE(BytePairSet::Of(text.substr(0, 60) + "\xC3\x84").ascii);
+  EXPECT_FALSE(BytePairSet::Of("\xC3\x84" + text.substr(0, 60)).ascii);
+}
+
 TEST(StringPattern, ScratchIsReusedWithoutGrowing) {
   const StringPattern pattern = CompileStringPattern("logging", kContains, false);
   std::string scratch;

@@ -1,0 +1,80 @@
+// rules/rule_program.h: a loaded rule set laid out for evaluating many rules against one event.
+// Every rule's condition and selections become a few words in one flat array, and its items
+// become ids into a table of distinct items: an item written alike in many rules (the same
+// `eventSource`, a filter copied into every rule it applies to, a shared regex) is one id, so
+// each distinct item is evaluated at most once per event, however many candidate rules name it.
+// An item that is a case-insensitive list of whole values over a field decode settles
+// (`eventName: [...]`, `eventSource: x`) is answered by one dictionary lookup of the event's
+// text per field, instead of one set lookup per rule. Immutable once built; Matches is const and
+// any number of threads may call it, each with its own EvalScratch.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "rules/compiled_rule.h"
+
+namespace trailhound::rules {
+
+class RuleProgram {
+ public:
+  RuleProgram() = default;
+  // Lays out `rules` (by position). Keeps positions, not pointers, into `rules`.
+  explicit RuleProgram(const std::vector<CompiledRule>& rules);
+
+  // Prepares `scratch` for a new event: forgets every item verdict. Call before Matches for
+  // each event.
+  void BeginEvent(EvalScratch& scratch) const;
+  // RuleMatches(rules[rule], event) for the event of the last BeginEvent, sharing item verdicts
+  // with every other rule evaluated for that event.
+  // REQUIRES: `rules` is the vector this program was built from, unchanged.
+  bool Matches(const std::vector<CompiledRule>& rules, uint32_t rule, const event::Event& event,
+               EvalScratch& scratch) const;
+
+  size_t distinct_items() const { return items_.size(); }
+
+ private:
+  // Where a distinct item's first occurrence lives in the rules.
+  struct ItemRef {
+    uint32_t rule = 0;
+    uint32_t selection = 0;
+    uint32_t alternative = 0;
+    uint32_t item = 0;
+    const CompiledItem* compiled = nullptr;  // that item, while the rules vector has not moved
+    // The whole-value dictionary (in dictionaries_) that answers the item, or kNoDictionary.
+    uint32_t dictionary = kNoDictionary;
+  };
+  static constexpr uint32_t kNoDictionary = 0xFFFFFFFF;
+  // Texts (lower-cased) → the dictionary items holding that whole value, for one hot field.
+  struct Dictionary {
+    event::HotField field = event::HotField::kNone;
+    std::unordered_map<std::string, std::vector<uint32_t>, TextHash, std::equal_to<>> items;
+    size_t longest = 0;  // bytes of the longest text
+  };
+
+  uint32_t InternItem(const std::vector<CompiledRule>& rules, const ItemRef& ref,
+                      std::unordered_map<std::string, uint32_t>& ids);
+  // Looks the event's text of dictionaries_[index] up once per event, marking the items it
+  // names true; false when decode did not settle the field (its items walk the record).
+  bool LookUp(uint32_t index, const event::Event& event, EvalScratch& scratch) const;
+  // Puts the whole-value items in the dictionaries of their fields (see DictionaryField).
+  void BuildDictionaries();
+  bool NodeMatches(const std::vector<CompiledRule>& rules, uint32_t start, uint32_t node,
+                   const event::Event& event, EvalScratch& scratch) const;
+  bool ItemVerdict(const std::vector<CompiledRule>& rules, uint32_t id, const event::Event& event,
+                   EvalScratch& scratch) const;
+
+  // Per rule, from words_[starts_[rule]]: the node count N, then N nodes of two words each
+  // (kind | count << 2, then `first`: a child node index, or for a selection the offset of its
+  // block from the rule's start, kNoSelection when the condition names none). A selection block
+  // is its alternative count, then per alternative its item count and item ids.
+  std::vector<uint32_t> words_;
+  std::vector<uint32_t> starts_;
+  std::vector<ItemRef> items_;
+  std::vector<Dictionary> dictionaries_;
+  const CompiledRule* built_for_ = nullptr;  // rules.data() of the vector laid out
+};
+
+}  // namespace trailhound::rules
