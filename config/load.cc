@@ -128,8 +128,8 @@ void ReadLogging(NodeReader& r, const YAML::Node& node, Logging& logging) {
 void ReadLimits(NodeReader& r, const YAML::Node& node, Limits& limits) {
   const std::string s = "limits";
   if (!r.ExpectMap(node, s,
-                   {"max_event_bytes", "max_depth", "outbox_max_bytes",
-                    "shutdown_timeout_s", "dead_letter_raw_bytes"})) {
+                   {"max_event_bytes", "max_depth", "outbox_max_bytes", "shutdown_timeout_s",
+                    "dead_letter_raw_bytes"})) {
     return;
   }
   r.ReadInt(node, s, "max_event_bytes", Unit::kBytes, 1024, 256 << 20, limits.max_event_bytes);
