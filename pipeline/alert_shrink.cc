@@ -22,11 +22,20 @@ std::string Serialize(const Document& document) {
 }
 
 void MarkTruncated(Value& object, Document::AllocatorType& allocator) {
-  if (Value::MemberIterator truncated = object.FindMember("truncated");
-      truncated != object.MemberEnd()) {
-    truncated->value.SetBool(true);
+  if (object.HasMember("truncated")) {
+    object["truncated"].SetBool(true);
   } else {
     object.AddMember("truncated", true, allocator);
+  }
+}
+
+// By index: RapidJSON 1.1.0's member iterators compare ambiguously under C++20 (clang's
+// -Wambiguous-reversed-operator), so no iterator is compared here.
+template <typename Visit>
+void ForEachMemberValue(Value& object, Visit visit) {
+  const Value::MemberIterator begin = object.MemberBegin();
+  for (rapidjson::SizeType i = 0; i < object.MemberCount(); ++i) {
+    visit(begin[static_cast<rapidjson::SizeType>(i)].value);
   }
 }
 
@@ -51,17 +60,18 @@ bool EmptyItemLists(Value& root, Document::AllocatorType& allocator) {
       }
     } else if (value->IsObject()) {
       objects.push_back(value);
-      for (Value::MemberIterator member = value->MemberBegin(); member != value->MemberEnd();
-           ++member) {
-        pending.emplace_back(&member->value, depth + 1);
-      }
+      const size_t child_depth = depth + 1;
+      ForEachMemberValue(*value,
+                         [&](Value& member) { pending.emplace_back(&member, child_depth); });
     }
   }
   for (Value* value : objects) {
-    Value::MemberIterator items = value->FindMember("items");
-    if (items != value->MemberEnd() && items->value.IsArray() && !items->value.Empty()) {
-      items->value.Clear();
-      MarkTruncated(*value, allocator);
+    if (value->HasMember("items")) {
+      Value& items = (*value)["items"];
+      if (items.IsArray() && !items.Empty()) {
+        items.Clear();
+        MarkTruncated(*value, allocator);
+      }
     }
   }
   return true;
@@ -70,11 +80,8 @@ bool EmptyItemLists(Value& root, Document::AllocatorType& allocator) {
 // Replaces an object with {"status": its status, "truncated": true}.
 void CutToStatus(Value& section, Document::AllocatorType& allocator) {
   Value cut(rapidjson::kObjectType);
-  if (section.IsObject()) {
-    Value::MemberIterator status = section.FindMember("status");
-    if (status != section.MemberEnd()) {
-      cut.AddMember("status", Value(status->value, allocator), allocator);
-    }
+  if (section.IsObject() && section.HasMember("status")) {
+    cut.AddMember("status", Value(section["status"], allocator), allocator);
   }
   cut.AddMember("truncated", true, allocator);
   section = cut;
@@ -104,24 +111,20 @@ ShrunkAlert ShrinkAlert(std::string_view body, size_t max_line_bytes) {
   if (Fits(result.body, max_line_bytes)) {
     return result;
   }
-  Value::MemberIterator context = document.FindMember("context");
-  if (context == document.MemberEnd() || !context->value.IsObject()) {
+  if (!document.HasMember("context") || !document["context"].IsObject()) {
     result.step = ShrinkStep::kStillTooLarge;
     return result;
   }
-  Value::MemberIterator forensics = context->value.FindMember("forensics");
-  if (forensics != context->value.MemberEnd()) {
-    CutToStatus(forensics->value, allocator);
+  Value& context = document["context"];
+  if (context.HasMember("forensics")) {
+    CutToStatus(context["forensics"], allocator);
     result.step = ShrinkStep::kForensics;
     result.body = Serialize(document);
     if (Fits(result.body, max_line_bytes)) {
       return result;
     }
   }
-  for (Value::MemberIterator section = context->value.MemberBegin();
-       section != context->value.MemberEnd(); ++section) {
-    CutToStatus(section->value, allocator);
-  }
+  ForEachMemberValue(context, [&](Value& section) { CutToStatus(section, allocator); });
   result.step = ShrinkStep::kContext;
   result.body = Serialize(document);
   if (!Fits(result.body, max_line_bytes)) {
