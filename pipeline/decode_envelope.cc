@@ -577,11 +577,17 @@ void Decoder::DispatchObject(const std::shared_ptr<const event::ParsedJson>& doc
   }
   std::string_view text;
   if (records && records->is_array()) {
+    // One frame for all the elements, its last step renumbered in place: a Records batch
+    // holds thousands of records, and a fresh Position each would copy the shared source name.
+    Frame element_frame = Element(frame, StepKind::kRecords, 0, EnvelopeKind::kRecords);
+    const bool stepped = element_frame.position.step_count > frame.position.step_count;
     uint32_t index = 0;
     for (element item : event::AsArray(*records)) {
-      DecodeRecordsElement(document, item,
-                           Element(frame, StepKind::kRecords, index++, EnvelopeKind::kRecords),
-                           sink);
+      if (stepped) {
+        element_frame.position.steps[element_frame.position.step_count - 1].index = index;
+      }
+      ++index;
+      DecodeRecordsElement(document, item, element_frame, sink);
     }
   } else if (message_type && log_events) {
     DecodeLogEvents(*message_type, *log_events, frame, sink);

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 
 namespace trailhound::event {
 namespace {
@@ -123,21 +124,52 @@ bool ParseCanonical(std::string_view s, std::optional<int64_t>& out) {
       s[16] != ':' || s[19] != 'Z') {
     return false;
   }
-  static constexpr int kDigitAt[] = {0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18};
-  unsigned d[14];
-  for (int i = 0; i < 14; ++i) {
-    d[i] = static_cast<unsigned>(s[kDigitAt[i]] - '0');
+  // Events of one batch share their day: the last date seen and its epoch second are kept per
+  // thread, so most events convert only hh:mm:ss.
+  struct DayCache {
+    uint64_t date = 0;  // the 8 bytes "YYYY-MM-" and...
+    uint16_t day = 0;   // ..."DD", as read from the text; 0 never matches digits
+    int64_t seconds = 0;
+  };
+  thread_local DayCache cache;
+  uint64_t date = 0;
+  uint16_t day = 0;
+  std::memcpy(&date, s.data(), sizeof date);
+  std::memcpy(&day, s.data() + 8, sizeof day);
+  static constexpr int kTimeDigitAt[] = {11, 12, 14, 15, 17, 18};
+  unsigned d[6];
+  for (int i = 0; i < 6; ++i) {
+    d[i] = static_cast<unsigned>(s[kTimeDigitAt[i]] - '0');
     if (d[i] > 9) {
       return false;
     }
   }
-  const CivilTime t{d[0] * 1000 + d[1] * 100 + d[2] * 10 + d[3],
-                    d[4] * 10 + d[5],
-                    d[6] * 10 + d[7],
-                    d[8] * 10 + d[9],
-                    d[10] * 10 + d[11],
-                    d[12] * 10 + d[13]};
+  const unsigned hour = d[0] * 10 + d[1];
+  const unsigned minute = d[2] * 10 + d[3];
+  const unsigned second = d[4] * 10 + d[5];
+  if (date == cache.date && day == cache.day && hour <= 23 && minute <= 59 && second <= 60) {
+    out = (cache.seconds + hour * 3600 + minute * 60 + second) * 1'000'000'000;
+    return true;
+  }
+  static constexpr int kDateDigitAt[] = {0, 1, 2, 3, 5, 6, 8, 9};
+  unsigned y[8];
+  for (int i = 0; i < 8; ++i) {
+    y[i] = static_cast<unsigned>(s[kDateDigitAt[i]] - '0');
+    if (y[i] > 9) {
+      return false;
+    }
+  }
+  const CivilTime t{y[0] * 1000 + y[1] * 100 + y[2] * 10 + y[3], y[4] * 10 + y[5], y[6] * 10 + y[7],
+                    hour, minute, second};
   out = ToEpochNanos(t, 0, 0);
+  if (out.has_value()) {
+    // A valid day: its midnight is kept, unless some time of that day leaves the int64 range.
+    const int64_t midnight = *out / 1'000'000'000 - (hour * 3600 + minute * 60 + second);
+    constexpr int64_t kMaxSeconds = INT64_MAX / 1'000'000'000 - 1;
+    if (midnight > -kMaxSeconds && midnight + 86401 < kMaxSeconds) {
+      cache = {date, day, midnight};
+    }
+  }
   return true;
 }
 

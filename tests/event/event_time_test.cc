@@ -105,6 +105,34 @@ TEST(ParseEventTime, InvalidTextGivesNullopt) {
   }
 }
 
+// The canonical form keeps the last valid day per thread; these sequences check that a time
+// after a cached day is still validated, and that the cache never outlives its day.
+TEST(ParseEventTime, SameDaySequencesAgreeWithFreshParses) {
+  struct Step {
+    std::string_view text;
+    std::optional<int64_t> want;
+  };
+  const Step steps[] = {
+      {"2023-07-10T11:45:01Z", kReference},
+      {"2023-07-10T11:45:02Z", kReference + kSecond},
+      {"2023-07-10T00:00:00Z", kReference - (11 * 3600 + 45 * 60 + 1) * kSecond},
+      {"2023-07-10T24:00:00Z", std::nullopt},
+      {"2023-07-10T11:60:00Z", std::nullopt},
+      {"2023-07-10T11:45:61Z", std::nullopt},
+      {"2023-07-10T23:59:60Z", kReference + (12 * 3600 + 14 * 60 + 59) * kSecond},
+      {"2023-07-11T11:45:01Z", kReference + 86400 * kSecond},
+      {"2023-02-29T11:45:01Z", std::nullopt},
+      {"2023-02-29T11:45:02Z", std::nullopt},
+      {"2023-07-10T11:45:01Z", kReference},
+      {"2023-07-1xT11:45:01Z", std::nullopt},
+      {"2262-04-11T00:00:00Z", int64_t{9223286400} * kSecond},
+      {"2262-04-11T23:59:59Z", std::nullopt},
+  };
+  for (const Step& step : steps) {
+    EXPECT_EQ(ParseEventTime(step.text), step.want) << step.text;
+  }
+}
+
 struct FormatRow {
   std::string_view name;
   int64_t epoch_ns;
