@@ -159,8 +159,12 @@ bool ParseCanonical(std::string_view s, std::optional<int64_t>& out) {
       return false;
     }
   }
-  const CivilTime t{y[0] * 1000 + y[1] * 100 + y[2] * 10 + y[3], y[4] * 10 + y[5], y[6] * 10 + y[7],
-                    hour, minute, second};
+  const CivilTime t{y[0] * 1000 + y[1] * 100 + y[2] * 10 + y[3],
+                    y[4] * 10 + y[5],
+                    y[6] * 10 + y[7],
+                    hour,
+                    minute,
+                    second};
   out = ToEpochNanos(t, 0, 0);
   if (out.has_value()) {
     // A valid day: its midnight is kept, unless some time of that day leaves the int64 range.
