@@ -6,26 +6,10 @@
 #include <vector>
 
 #include "config/secret_ref.h"
+#include "pipeline/base/edit_distance.h"
 
 namespace trailhound::config {
 namespace {
-
-size_t EditDistance(std::string_view a, std::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) {
-    row[j] = j;
-  }
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
-}
 
 bool LooksLikeNumberOrBool(const std::string& text) {
   static constexpr std::string_view kBools[] = {"true", "false", "yes", "no", "on", "off"};
@@ -81,7 +65,7 @@ std::string_view ClosestKey(std::string_view key, std::initializer_list<std::str
   std::string_view best;
   size_t best_distance = 3;  // farther than two edits is no suggestion
   for (std::string_view candidate : keys) {
-    const size_t distance = EditDistance(key, candidate);
+    const size_t distance = base::EditDistance(key, candidate);
     if (distance < best_distance && distance < key.size()) {
       best = candidate;
       best_distance = distance;

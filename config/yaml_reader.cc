@@ -6,35 +6,14 @@
 
 #include <yaml-cpp/depthguard.h>
 
+#include "pipeline/base/yaml_text.h"
+
 namespace trailhound::config {
 namespace {
 
 // yaml-cpp recurses per nesting level; flow brackets are the cheap way to nest deeply. A
 // configuration needs a handful of levels.
 constexpr int kMaxNesting = 64;
-
-bool FlowNestingTooDeep(std::string_view text) {
-  int depth = 0;
-  char quote = 0;
-  for (char c : text) {
-    if (quote != 0) {
-      quote = c == quote ? 0 : quote;
-      continue;
-    }
-    if (c == '"' || c == '\'') {
-      quote = c;
-    } else if (c == '[' || c == '{') {
-      if (++depth > kMaxNesting) {
-        return true;
-      }
-    } else if ((c == ']' || c == '}') && depth > 0) {
-      --depth;
-    } else if (c == '\n') {
-      quote = 0;  // an unbalanced quote on one line must not hide the rest
-    }
-  }
-  return false;
-}
 
 bool IsMarkerLine(std::string_view line, std::string_view marker) {
   return line.substr(0, 3) == marker &&
@@ -174,7 +153,7 @@ std::optional<YAML::Node> ReadConfigYaml(std::string_view text, const std::strin
   if (text.substr(0, 3) == "\xEF\xBB\xBF") {
     text.remove_prefix(3);  // a UTF-8 byte-order mark is ignored
   }
-  if (FlowNestingTooDeep(text)) {
+  if (base::FlowNestingExceeds(text, kMaxNesting)) {
     diagnostics.Error(ConfigLocation{file, 0, 0}, "yaml-syntax",
                       "brackets nest deeper than " + std::to_string(kMaxNesting) + " levels");
     return std::nullopt;

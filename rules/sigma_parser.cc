@@ -15,6 +15,9 @@
 
 #include <yaml-cpp/depthguard.h>
 
+#include "pipeline/base/edit_distance.h"
+#include "pipeline/base/yaml_text.h"
+
 namespace trailhound::rules {
 namespace {
 
@@ -60,23 +63,6 @@ constexpr std::array<ModifierName, 34> kModifierNames = {{
     {"expand", Modifier::kExpand},
 }};
 
-size_t EditDistance(std::string_view a, std::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) {
-    row[j] = j;
-  }
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
-}
-
 bool IsIdentifierChar(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
          c == '-';
@@ -100,32 +86,8 @@ bool OneOf(std::string_view value, std::initializer_list<std::string_view> allow
   return std::find(allowed.begin(), allowed.end(), value) != allowed.end();
 }
 
-// yaml-cpp recurses per nesting level; hostile input could exhaust the stack before it
-// returns. Flow brackets are the cheap way to nest deeply, so they are counted first.
+// Flow nesting allowed in a rule file (base::FlowNestingExceeds).
 constexpr int kMaxFlowNesting = 256;
-
-bool FlowNestingTooDeep(std::string_view text) {
-  int depth = 0;
-  char quote = 0;
-  for (char c : text) {
-    if (quote != 0) {
-      quote = c == quote ? 0 : quote;
-      continue;
-    }
-    if (c == '"' || c == '\'') {
-      quote = c;
-    } else if (c == '[' || c == '{') {
-      if (++depth > kMaxFlowNesting) {
-        return true;
-      }
-    } else if ((c == ']' || c == '}') && depth > 0) {
-      --depth;
-    } else if (c == '\n') {
-      quote = 0;  // an unbalanced quote on one line must not hide the rest
-    }
-  }
-  return false;
-}
 
 // Aliases make a YAML document a graph: `b: *a` shares the node of `a`, and `&a [*a]` even holds
 // itself. A few lines of aliases can stand for billions of nodes, and every walk of the document
@@ -244,7 +206,7 @@ std::string_view TitleForDiagnostics(const std::string& title) {
 void CheckKeysUnique(const YAML::Node& node, const std::string& file, int line_offset,
                      Diagnostics& diagnostics, int depth) {
   if (depth > kMaxFlowNesting) {
-    return;  // FlowNestingTooDeep bounds flow nesting; block nesting this deep is absurd
+    return;  // base::FlowNestingExceeds bounds flow nesting; block nesting this deep is absurd
   }
   if (node.IsMap()) {
     // A set, not a list: a mapping may have hundreds of thousands of keys. The views point
@@ -741,7 +703,7 @@ std::string_view ClosestModifierName(std::string_view name) {
     if (longer - std::min(name.size(), entry.name.size()) >= best_distance) {
       continue;  // the distance is at least the difference in length; skips long names cheaply
     }
-    const size_t distance = EditDistance(name, entry.name);
+    const size_t distance = base::EditDistance(name, entry.name);
     if (distance < best_distance) {
       best = entry.name;
       best_distance = distance;
@@ -784,7 +746,7 @@ std::vector<YamlDocument> ReadYamlDocuments(std::string_view text, const std::st
   if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") {
     text.remove_prefix(3);  // a UTF-8 byte-order mark is ignored (§1)
   }
-  if (FlowNestingTooDeep(text)) {
+  if (base::FlowNestingExceeds(text, kMaxFlowNesting)) {
     diagnostics.Error(SourceLocation{file, 0, 0}, "yaml-syntax",
                       "brackets nest deeper than " + std::to_string(kMaxFlowNesting) + " levels");
     return {};
