@@ -352,6 +352,7 @@ class Daemon {
   int Shutdown(int code) {
     notifier_.Stopping();
     stats_.SetReady(false);
+    base::DelayPoint("shutdown.drain");  // tests: a drain long enough to watch
     const Clock::time_point deadline =
         Clock::now() + std::chrono::seconds(config_.limits.shutdown_timeout_s);
     source_->PauseAll();

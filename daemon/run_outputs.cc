@@ -3,16 +3,13 @@
 
 #include <algorithm>
 #include <atomic>
-#include <condition_variable>
-#include <mutex>
-#include <stop_token>
-#include <thread>
 
 #include <spdlog/spdlog.h>
 
 #include "pipeline/base/crash_point.h"
 #include "pipeline/base/str_cat.h"
 #include "pipeline/dead_letter_kafka.h"
+#include "pipeline/queue_worker.h"
 #include "pipeline/sink_file.h"
 #include "pipeline/sink_kafka.h"
 #include "pipeline/sink_stdout.h"
@@ -74,85 +71,42 @@ pipeline::KafkaProperties ConnectionProperties(const pipeline::KafkaProperties& 
 }
 
 // Moves dead letters from the store to the dead-letter topic (or its fallback file), in order,
-// acknowledging only what was handed on. One thread; Notify and Stop from any thread.
-class DeadLetterWorker {
+// acknowledging only what was handed on. Waiting, backoff and shutdown are QueueWorker's.
+class DeadLetterWorker final : public pipeline::QueueWorker {
  public:
   DeadLetterWorker(pipeline::Store& store, std::unique_ptr<pipeline::DeadLetterProducer> producer)
-      : store_(store), producer_(std::move(producer)) {}
-  ~DeadLetterWorker() { thread_ = {}; }
+      : QueueWorker("th-dead-letter", {}), store_(store), producer_(std::move(producer)) {}
+  ~DeadLetterWorker() override { Stop(std::chrono::steady_clock::now()); }
 
-  void Start() {
-    thread_ = std::jthread([this](std::stop_token stop) { Run(stop); });
-  }
-  void Notify() {
-    const std::lock_guard<std::mutex> lock(mu_);
-    notified_ = true;
-    wake_.notify_one();
-  }
-  void Stop(std::chrono::steady_clock::time_point deadline) {
-    {
-      const std::lock_guard<std::mutex> lock(mu_);
-      drain_deadline_ = deadline;
-      wake_.notify_one();
-    }
-    if (thread_.joinable()) {
-      std::unique_lock<std::mutex> lock(mu_);
-      finished_cv_.wait_until(lock, deadline, [this] { return finished_; });
-      lock.unlock();
-      producer_->Stop();
-      thread_.request_stop();
-      wake_.notify_one();
-      thread_.join();
-    }
-  }
   DeadLetterCounters counters() const {
     DeadLetterCounters counters;
     counters.produced = produced_.load();
     counters.file = file_.load();
-    counters.failed = failed_.load();
+    counters.failed = failed_attempts();
     counters.queued = store_.DeadLetterDepth();
     return counters;
   }
 
  private:
-  void Run(std::stop_token stop) {
-    std::chrono::milliseconds backoff{100};
-    while (!stop.stop_requested()) {
-      const int progress = DeliverOnce();
-      if (progress > 0) {
-        backoff = std::chrono::milliseconds{100};
-        continue;
-      }
-      std::unique_lock<std::mutex> lock(mu_);
-      if (progress == 0 && drain_deadline_.has_value()) {
-        finished_ = true;  // drained: nothing left to hand on
-        finished_cv_.notify_all();
-      }
-      const auto wait = progress < 0 ? backoff : std::chrono::milliseconds{1000};
-      wake_.wait_for(lock, stop, wait, [this] { return notified_; });
-      notified_ = false;
-      if (progress < 0) {
-        backoff = std::min(backoff * 2, std::chrono::milliseconds{5000});
-      }
-    }
-  }
+  void Interrupt() override { producer_->Stop(); }
 
-  // Entries handed on, 0 when none were waiting, -1 on failure.
-  int DeliverOnce() {
+  Round DeliverOnce() override {
     if (const base::Status read = store_.ReadDeadLetters(cursor_, 256, entries_); !read.ok()) {
       spdlog::error("dead letters: {}", read.ToString());
-      return -1;
+      RecordError(read);
+      return Round::kFailed;
     }
     if (entries_.empty()) {
-      return 0;
+      return Round::kIdle;
     }
     base::Result<size_t> done = producer_->Deliver(entries_);
     if (!done.has_value() || *done == 0) {
-      failed_.fetch_add(1);
       if (!done.has_value()) {
         spdlog::warn("dead-letter topic: {}", done.error().ToString());
       }
-      return -1;
+      RecordError(done.has_value() ? base::Unavailable("the dead-letter topic took none")
+                                   : done.error());
+      return Round::kFailed;
     }
     std::vector<uint64_t> seqs;
     for (size_t i = 0; i < *done; ++i) {
@@ -163,26 +117,19 @@ class DeadLetterWorker {
     base::CrashPoint("dlq.pre_ack");
     if (const base::Status acked = store_.AcknowledgeDeadLetters(seqs); !acked.ok()) {
       spdlog::error("dead letters: acknowledgement failed: {}", acked.ToString());
-      return -1;
+      RecordError(acked);
+      return Round::kFailed;
     }
     cursor_ = seqs.back();
-    return static_cast<int>(seqs.size());
+    return Round::kProgress;
   }
 
   pipeline::Store& store_;
   std::unique_ptr<pipeline::DeadLetterProducer> producer_;
-  uint64_t cursor_ = 0;
-  std::vector<pipeline::DeadLetterEntry> entries_;
-  std::mutex mu_;
-  std::condition_variable_any wake_;
-  std::condition_variable_any finished_cv_;
-  bool notified_ = false;
-  bool finished_ = false;
-  std::optional<std::chrono::steady_clock::time_point> drain_deadline_;
+  uint64_t cursor_ = 0;                             // worker thread only
+  std::vector<pipeline::DeadLetterEntry> entries_;  // worker thread only
   std::atomic<uint64_t> produced_{0};
   std::atomic<uint64_t> file_{0};
-  std::atomic<uint64_t> failed_{0};
-  std::jthread thread_;
 };
 
 class Outputs : public RunOutputs {
