@@ -42,8 +42,6 @@ ConsumerPipeline::ConsumerPipeline(Store& store, std::shared_ptr<const rules::Lo
       options_(options),
       on_written_(std::move(on_written)),
       decoder_(options.decode_limits),
-      correlations_(
-          std::make_unique<rules::CorrelationEngine>(rules_->correlations, options.correlation)),
       writer_(
           std::make_unique<BatchWriter>([&store](StoreBatch& batch) { return store.Write(batch); },
                                         BatchWriterOptions{}, on_written_)) {
@@ -54,12 +52,13 @@ ConsumerPipeline::ConsumerPipeline(Store& store, std::shared_ptr<const rules::Lo
 ConsumerPipeline::~ConsumerPipeline() = default;
 
 void ConsumerPipeline::SwapRules(std::shared_ptr<const rules::LoadedRules> rules) {
-  rules_ = std::move(rules);
   // Open windows refer to the old rules; they are closed (and due alerts written) first.
-  correlations_->Flush(correlation_alerts_);
-  AddCorrelationAlerts(nullptr);
-  correlations_ =
-      std::make_unique<rules::CorrelationEngine>(rules_->correlations, options_.correlation);
+  for (auto& entry : correlations_) {
+    entry.second->Flush(correlation_alerts_);
+    AddCorrelationAlerts(nullptr);
+  }
+  correlations_.clear();
+  rules_ = std::move(rules);
   counters_.matches_by_rule.assign(rules_->rules.size(), 0);
   ++counters_.rules_generation;
 }
@@ -135,9 +134,17 @@ void ConsumerPipeline::OnEvent(event::Event&& decoded) {
     }
   }
   if (!rules_->correlations.empty()) {
-    correlations_->Observe(decoded, matched_, correlation_alerts_);
+    CorrelationsOf(message_partition_).Observe(decoded, matched_, correlation_alerts_);
     AddCorrelationAlerts(&decoded);
   }
+}
+
+rules::CorrelationEngine& ConsumerPipeline::CorrelationsOf(const TopicPartition& partition) {
+  std::unique_ptr<rules::CorrelationEngine>& engine = correlations_[partition];
+  if (engine == nullptr) {
+    engine = std::make_unique<rules::CorrelationEngine>(rules_->correlations, options_.correlation);
+  }
+  return *engine;
 }
 
 void ConsumerPipeline::AddCorrelationAlerts(const event::Event* completing) {
@@ -300,6 +307,11 @@ void ConsumerPipeline::OnRevoke(const std::vector<TopicPartition>& partitions, b
                       [&partition](const auto& entry) { return entry.first == partition; });
       }
     }
+  }
+  // Their correlation windows go with them: the next owner starts its own from its first
+  // record (docs/daemon.md, limits).
+  for (const TopicPartition& partition : partitions) {
+    correlations_.erase(partition);
   }
   const base::Status status = Flush();
   if (!status.ok()) {

@@ -115,6 +115,7 @@ class ConsumerPipeline : public RebalanceListener, private DecodeSink {
 
   void AddAlert(const std::string& alert_id, const std::string& body, int64_t event_time_ns);
   void AddCorrelationAlerts(const event::Event* completing);
+  rules::CorrelationEngine& CorrelationsOf(const TopicPartition& partition);
   const std::shared_ptr<const std::string>& SourceName(const TopicPartition& partition);
   void StartBatchIfNeeded();
   base::Result<size_t> FinishWrites(std::vector<BatchWriter::Finished>& finished);
@@ -132,7 +133,11 @@ class ConsumerPipeline : public RebalanceListener, private DecodeSink {
   std::function<void()> on_written_;
   KafkaSource* source_ = nullptr;
   Decoder decoder_;
-  std::unique_ptr<rules::CorrelationEngine> correlations_;
+  // One engine per partition: each keeps its own watermark, so a partition that lags (a
+  // catch-up, a slow producer) does not make another's records late, and a revoked partition's
+  // windows leave with it. CloudTrail topics are keyed by account (DESIGN.md, scale), and group
+  // keys include the account (SIGMA.md §13.1), so a group never spans partitions.
+  std::map<TopicPartition, std::unique_ptr<rules::CorrelationEngine>> correlations_;
   rules::EvalScratch scratch_;
   std::vector<uint32_t> matched_;
   std::vector<rules::CorrelationAlert> correlation_alerts_;

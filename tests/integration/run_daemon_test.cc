@@ -175,5 +175,58 @@ level: low
   EXPECT_EQ(TallyAlerts(lines).duplicates, 0u);
 }
 
+// Each partition keeps its own correlation windows and watermark: a partition read after another
+// that is hours ahead in event time still correlates its events. With one engine for all
+// partitions the watermark would be the ahead partition's, and these records all late.
+TEST_F(RunDaemonTest, CorrelationWindowsAreKeptPerPartition) {
+  ASSERT_NO_FATAL_FAILURE(StartBrokerWithTopics());
+  const std::string member = dir_ / "a";
+  PrepareMember(member, Config());
+  WriteFile(member + "/rules/bucket-listing.yml", R"(title: Buckets listed
+id: 2d5c9a7e-3f41-4b8e-9c2a-6e1f0b7d8a34
+name: buckets_listed
+logsource: {product: aws, service: cloudtrail}
+detection:
+  selection:
+    eventSource: s3.amazonaws.com
+    eventName: ListBuckets
+  condition: selection
+level: low
+---
+title: Buckets listed three times in ten minutes
+id: 8a1e4f6b-7c2d-4e9a-b5f3-1d0c9e8b7a65
+correlation:
+  type: event_count
+  rules: [buckets_listed]
+  group-by: [recipientAccountId]
+  timespan: 10m
+  condition: {gte: 3}
+level: medium
+)");
+  ChildProcess daemon;
+  ASSERT_NO_FATAL_FAILURE(StartDaemon(daemon, member));
+
+  // Partition 0 first, two hours ahead: its DeleteTrail alert shows it was read.
+  std::vector<std::string> ahead = GenerateEvents("ahead", 1, 1).lines;
+  ahead[0].replace(ahead[0].find("2026-11-23T10:"), 14, "2026-11-23T12:");
+  ASSERT_NO_FATAL_FAILURE(Produce("cloudtrail", ahead, {"-p", "0"}));
+  WaitForLines(member + "/alerts.ndjson", 1, {&daemon});
+
+  // Then partition 1: three listings of another account within a minute, two hours behind.
+  std::vector<std::string> behind = GenerateEvents("behind", 3, 0).lines;
+  for (std::string& line : behind) {
+    line.replace(line.find("ec2.amazonaws.com"), 17, "s3.amazonaws.com");
+    line.replace(line.find("DescribeInstances"), 17, "ListBuckets");
+    line.replace(line.find(R"("recipientAccountId":"111111111111")"), 35,
+                 R"("recipientAccountId":"222222222222")");
+  }
+  ASSERT_NO_FATAL_FAILURE(Produce("cloudtrail", behind, {"-p", "1"}));
+  const std::vector<std::string> lines = WaitForLines(member + "/alerts.ndjson", 2, {&daemon});
+  ASSERT_NO_FATAL_FAILURE(StopDaemon(daemon));
+  ASSERT_EQ(lines.size(), 2u) << daemon.stderr_text();
+  EXPECT_NE(lines[1].find("8a1e4f6b-7c2d-4e9a-b5f3-1d0c9e8b7a65"), std::string::npos) << lines[1];
+  EXPECT_NE(lines[1].find("222222222222"), std::string::npos) << lines[1];
+}
+
 }  // namespace
 }  // namespace trailhound::testing
