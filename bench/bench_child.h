@@ -1,15 +1,14 @@
 // bench/bench_child.h: child processes for bench_daemon (trailhound dev-broker, trailhound run,
 // kcat) without GoogleTest: tests/integration/child_process.h includes gtest, which a benchmark
-// must not need at run time. stdout and stderr go to files the bench reads; every wait has a
-// deadline. Header-only; used from the bench's main thread only.
+// must not need at run time; the waits both use are in tests/integration/process_basics.h. stdout
+// and stderr go to files the bench reads; every wait has a deadline. Header-only; used from the
+// bench's main thread only.
 #pragma once
 
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/resource.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,6 +23,8 @@
 #include <thread>
 #include <vector>
 
+#include "tests/integration/process_basics.h"
+
 extern char** environ;
 
 namespace trailhound::bench {
@@ -35,12 +36,6 @@ inline std::string ReadWholeFile(const std::string& path) {
   std::ostringstream content;
   content << in.rdbuf();
   return content.str();
-}
-
-inline int MillisecondsUntil(BenchClock::time_point deadline) {
-  const auto left =
-      std::chrono::duration_cast<std::chrono::milliseconds>(deadline - BenchClock::now()).count();
-  return static_cast<int>(std::clamp<int64_t>(left, 0, 60'000));
 }
 
 // How a child ended: exit code (128 + signal), or nullopt when it was killed at the deadline;
@@ -74,11 +69,7 @@ class BenchChild {
       error_ = std::string("pipe2: ") + std::strerror(errno);
       return false;
     }
-    std::vector<char*> argv;
-    for (std::string& arg : args) {
-      argv.push_back(arg.data());
-    }
-    argv.push_back(nullptr);
+    std::vector<char*> argv = testing::ArgvOf(args);
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     if (stdin_pipe) {
@@ -132,36 +123,17 @@ class BenchChild {
     }
   }
 
-  // Waits for the exit until `deadline`, through a pidfd; SIGKILL at the deadline.
+  // Waits for the exit until `deadline`; SIGKILL at the deadline.
   ChildExit Wait(BenchClock::time_point deadline) {
     ChildExit result;
     if (pid_ <= 0) {
       return result;
     }
-    // The raw call: glibc 2.36's <sys/pidfd.h> lacks extern "C" and so cannot link from C++.
-    const int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid_, 0));
-    bool exited = true;
-    if (pidfd >= 0) {
-      pollfd fd{pidfd, POLLIN, 0};
-      int ready = 0;
-      while ((ready = poll(&fd, 1, MillisecondsUntil(deadline))) < 0 && errno == EINTR) {
-      }
-      exited = ready > 0;
-      close(pidfd);
-    }
-    if (!exited) {
-      kill(pid_, SIGKILL);
-    }
-    int status = 0;
     rusage usage{};
-    while (wait4(pid_, &status, 0, &usage) < 0 && errno == EINTR) {
-    }
+    result.code = testing::WaitForExit(pid_, deadline, &usage);
     pid_ = -1;
     result.cpu_seconds = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
                          static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
-    if (exited) {
-      result.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    }
     return result;
   }
 

@@ -81,7 +81,7 @@ std::string ScrapeMetrics(int port) {
       const auto deadline = BenchClock::now() + std::chrono::seconds(2);
       pollfd polled{fd, POLLIN, 0};
       char buffer[65536];
-      while (poll(&polled, 1, MillisecondsUntil(deadline)) > 0) {
+      while (poll(&polled, 1, testing::MillisecondsLeft(deadline)) > 0) {
         const ssize_t got = read(fd, buffer, sizeof buffer);
         if (got <= 0) {
           break;

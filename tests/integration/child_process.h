@@ -1,6 +1,7 @@
 // tests/integration/child_process.h: real processes for integration tests (trailhound
 // dev-broker, kcat) with pipes and bounded waits. Every wait polls a descriptor (a pipe or a
-// pidfd) against a deadline; nothing sleeps. Header-only; one thread per ChildProcess.
+// pidfd, process_basics.h) against a deadline; nothing sleeps. Header-only; one thread per
+// ChildProcess.
 #pragma once
 
 #include <fcntl.h>
@@ -25,68 +26,11 @@
 
 #include "pipeline/base/str_cat.h"
 #include "tests/integration/cli_harness.h"
+#include "tests/integration/process_basics.h"
 
 extern char** environ;
 
 namespace trailhound::testing {
-
-using TestClock = std::chrono::steady_clock;
-
-inline int MillisecondsLeft(TestClock::time_point deadline) {
-  const auto left =
-      std::chrono::duration_cast<std::chrono::milliseconds>(deadline - TestClock::now()).count();
-  return static_cast<int>(std::clamp<int64_t>(left, 0, 60'000));
-}
-
-// The full path of `program` on $PATH, or empty when it is not installed.
-inline std::string FindOnPath(std::string_view program) {
-  const char* path = std::getenv("PATH");
-  std::string_view dirs = path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
-  while (!dirs.empty()) {
-    const std::size_t colon = dirs.find(':');
-    const std::string candidate = base::StrCat({dirs.substr(0, colon), "/", program});
-    if (access(candidate.c_str(), X_OK) == 0) {
-      return candidate;
-    }
-    dirs = colon == std::string_view::npos ? std::string_view() : dirs.substr(colon + 1);
-  }
-  return "";
-}
-
-// Waits for `pid` to exit until `deadline`, through a pidfd; kills it (SIGKILL) if it has not.
-// Returns its exit code, 128 + signal when a signal ended it, or nullopt on timeout.
-inline std::optional<int> WaitForExit(pid_t pid, TestClock::time_point deadline) {
-  // The raw call: glibc 2.36's <sys/pidfd.h> lacks extern "C" and so cannot link from C++.
-  const int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
-  bool exited = true;
-  if (pidfd >= 0) {
-    pollfd fd{pidfd, POLLIN, 0};
-    int ready = 0;
-    while ((ready = poll(&fd, 1, MillisecondsLeft(deadline))) < 0 && errno == EINTR) {
-    }
-    exited = ready > 0;
-    close(pidfd);
-  }
-  if (!exited) {
-    kill(pid, SIGKILL);
-  }
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (!exited) {
-    return std::nullopt;
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-inline std::vector<char*> ArgvOf(std::vector<std::string>& args) {
-  std::vector<char*> argv;
-  for (std::string& arg : args) {
-    argv.push_back(arg.data());
-  }
-  argv.push_back(nullptr);
-  return argv;
-}
 
 struct ToolResult {
   std::optional<int> exit_code;  // nullopt: it did not finish in time and was killed
