@@ -47,18 +47,36 @@ ConsumerPipeline::ConsumerPipeline(Store& store, std::shared_ptr<const rules::Lo
                                         BatchWriterOptions{}, on_written_)) {
   input_.source = "kafka";
   counters_.matches_by_rule.assign(rules_->rules.size(), 0);
+  NoteCorrelatedRules();
+}
+
+void ConsumerPipeline::NoteCorrelatedRules() {
+  correlated_rules_.assign(rules_->rules.size(), false);
+  max_timespan_ns_ = 0;
+  for (const rules::CorrelationRule& correlation : rules_->correlations) {
+    for (const uint32_t rule : correlation.rules) {
+      if (rule < correlated_rules_.size()) {
+        correlated_rules_[rule] = true;
+      }
+    }
+    max_timespan_ns_ = std::max(max_timespan_ns_, correlation.timespan_ns);
+  }
 }
 
 ConsumerPipeline::~ConsumerPipeline() = default;
 
 void ConsumerPipeline::SwapRules(std::shared_ptr<const rules::LoadedRules> rules) {
-  // Open windows refer to the old rules; they are closed (and due alerts written) first.
+  // Open windows refer to the old rules; they are closed (and due alerts written) first. The
+  // kept records stay, and are pruned against the new windows' watermark.
   for (auto& entry : correlations_) {
-    entry.second->Flush(correlation_alerts_);
-    AddCorrelationAlerts(nullptr);
+    if (entry.second.engine != nullptr) {
+      entry.second.engine->Flush(correlation_alerts_);
+      AddCorrelationAlerts(nullptr);
+      entry.second.engine.reset();
+    }
   }
-  correlations_.clear();
   rules_ = std::move(rules);
+  NoteCorrelatedRules();
   counters_.matches_by_rule.assign(rules_->rules.size(), 0);
   ++counters_.rules_generation;
 }
@@ -92,6 +110,7 @@ void ConsumerPipeline::Add(const rd_kafka_message_s& message) {
   const std::string_view bytes(static_cast<const char*>(message.payload), message.len);
   const SteadyClock::time_point start = SteadyClock::now();
   evaluate_time_ = {};
+  event_index_ = 0;
   decoder_.Decode(bytes, position, *this);
   if (options_.metrics != nullptr) {
     const SteadyClock::duration total = SteadyClock::now() - start;
@@ -115,13 +134,17 @@ void ConsumerPipeline::OnEvent(event::Event&& decoded) {
   counters_.decode.CountEvent(decoded);
   // A message holding one bare record is stored as it came; a record inside an envelope or a
   // batch is cut out of it as compact JSON.
+  std::string canonical;
+  std::string_view stored;
   if (message_ != nullptr && decoded.envelope() == event::EnvelopeKind::kBare &&
       decoded.position().step_count == 0) {
-    batch_->PutEvent(decoded.event_time_ns(), decoded.event_id(),
-                     std::string_view(static_cast<const char*>(message_->payload), message_->len));
+    stored = std::string_view(static_cast<const char*>(message_->payload), message_->len);
   } else {
-    batch_->PutEvent(decoded.event_time_ns(), decoded.event_id(), decoded.CanonicalJson());
+    canonical = decoded.CanonicalJson();
+    stored = canonical;
   }
+  batch_->PutEvent(decoded.event_time_ns(), decoded.event_id(), stored);
+  const uint32_t index_in_message = event_index_++;
   const SteadyClock::time_point start = SteadyClock::now();
   rules::MatchRules(*rules_, decoded, scratch_, matched_);
   evaluate_time_ += SteadyClock::now() - start;
@@ -134,17 +157,110 @@ void ConsumerPipeline::OnEvent(event::Event&& decoded) {
     }
   }
   if (!rules_->correlations.empty()) {
-    CorrelationsOf(message_partition_).Observe(decoded, matched_, correlation_alerts_);
+    PartitionCorrelations& correlations = CorrelationsOf(message_partition_);
+    correlations.engine->Observe(decoded, matched_, correlation_alerts_);
     AddCorrelationAlerts(&decoded);
+    // Kept for the partition's next owner, or this one after a restart: the windows are rebuilt
+    // from these records (RestoreCorrelations).
+    if (message_ != nullptr && decoded.time_known() &&
+        std::any_of(matched_.begin(), matched_.end(),
+                    [this](uint32_t rule) { return correlated_rules_[rule]; })) {
+      batch_->PutCorrelationRecord(message_partition_.topic, message_partition_.partition,
+                                   message_->offset, index_in_message, stored);
+      correlations.kept.emplace_back(message_->offset, decoded.event_time_ns());
+    }
   }
 }
 
-rules::CorrelationEngine& ConsumerPipeline::CorrelationsOf(const TopicPartition& partition) {
-  std::unique_ptr<rules::CorrelationEngine>& engine = correlations_[partition];
-  if (engine == nullptr) {
-    engine = std::make_unique<rules::CorrelationEngine>(rules_->correlations, options_.correlation);
+ConsumerPipeline::PartitionCorrelations& ConsumerPipeline::CorrelationsOf(
+    const TopicPartition& partition) {
+  PartitionCorrelations& correlations = correlations_[partition];
+  if (correlations.engine == nullptr) {
+    correlations.engine =
+        std::make_unique<rules::CorrelationEngine>(rules_->correlations, options_.correlation);
   }
-  return *engine;
+  return correlations;
+}
+
+void ConsumerPipeline::PruneCorrelationRecords() {
+  for (auto& [partition, correlations] : correlations_) {
+    const std::optional<int64_t> watermark =
+        correlations.engine != nullptr ? correlations.engine->watermark_ns() : std::nullopt;
+    if (!watermark.has_value()) {
+      continue;
+    }
+    // No window can count a record older than the watermark minus the longest timespan: a
+    // lower-bound window reaches back one timespan from a record at or past the watermark, and
+    // an upper-bound window still open closes at or past it.
+    const int64_t horizon = *watermark - max_timespan_ns_;
+    std::optional<int64_t> dropped;
+    while (!correlations.kept.empty() && correlations.kept.front().second < horizon) {
+      dropped = correlations.kept.front().first;
+      correlations.kept.pop_front();
+    }
+    if (dropped.has_value()) {
+      // Another event of the same message may still be needed.
+      const int64_t before = correlations.kept.empty()
+                                 ? *dropped + 1
+                                 : std::min(*dropped + 1, correlations.kept.front().first);
+      batch_->DeleteCorrelationRecords(partition.topic, partition.partition, before);
+    }
+  }
+}
+
+void ConsumerPipeline::OnAssign(const std::vector<TopicPartition>& partitions) {
+  for (const TopicPartition& partition : partitions) {
+    correlations_.erase(partition);
+    if (!rules_->correlations.empty()) {
+      RestoreCorrelations(partition);
+    }
+  }
+}
+
+namespace {
+
+// Collects the events of a correlation record.
+class CollectingSink : public DecodeSink {
+ public:
+  void OnEvent(event::Event&& event) override { events.push_back(std::move(event)); }
+  void OnReject(const Rejected& /*rejected*/) override {}
+  void OnSkip(SkipReason /*reason*/, const event::Position& /*position*/) override {}
+  std::vector<event::Event> events;
+};
+
+}  // namespace
+
+void ConsumerPipeline::RestoreCorrelations(const TopicPartition& partition) {
+  std::vector<CorrelationRecord> records;
+  if (const base::Status read =
+          store_.ReadCorrelationRecords(partition.topic, partition.partition, records);
+      !read.ok()) {
+    spdlog::error("correlations: {}/{}: windows start empty: {}", partition.topic,
+                  partition.partition, read.ToString());
+    return;
+  }
+  if (records.empty()) {
+    return;
+  }
+  PartitionCorrelations& correlations = CorrelationsOf(partition);
+  input_.received_at_ns = WallClockNanos();
+  // Alerts the rebuilt windows raise again carry their first raising's id: dedup drops them.
+  for (const CorrelationRecord& record : records) {
+    event::Position position;
+    position.source = SourceName(partition);
+    position.byte_offset = static_cast<uint64_t>(record.offset);
+    CollectingSink collected;
+    decoder_.Decode(record.raw_json, position, collected);
+    for (const event::Event& event : collected.events) {
+      rules::MatchRules(*rules_, event, scratch_, matched_);
+      correlations.engine->Observe(event, matched_, correlation_alerts_);
+      AddCorrelationAlerts(&event);
+      correlations.kept.emplace_back(record.offset, event.event_time_ns());
+    }
+  }
+  counters_.correlation_records_restored += records.size();
+  spdlog::info("correlations: {}/{}: windows rebuilt from {} kept events", partition.topic,
+               partition.partition, records.size());
 }
 
 void ConsumerPipeline::AddCorrelationAlerts(const event::Event* completing) {
@@ -227,6 +343,7 @@ base::Status ConsumerPipeline::Submit() {
   if (!batch_error_.ok()) {
     return batch_error_;
   }
+  PruneCorrelationRecords();
   InFlight in_flight;
   in_flight.next_offsets.reserve(batch_next_offsets_.size());
   for (const auto& [partition, next] : batch_next_offsets_) {

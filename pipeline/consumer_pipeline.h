@@ -53,6 +53,7 @@ struct ConsumerPipelineCounters {
   uint64_t batches = 0;
   uint64_t write_retries = 0;
   uint64_t alert_bytes = 0;  // bodies of the alerts added, for the outbox size estimate
+  uint64_t correlation_records_restored = 0;  // events re-fed to rebuilt correlation windows
   std::map<std::string, uint64_t, std::less<>> messages_by_topic;
   // Matches per rule, indexed like rules().rules; restarted (and the generation bumped) when
   // SwapRules installs a new set.
@@ -105,6 +106,9 @@ class ConsumerPipeline : public RebalanceListener, private DecodeSink {
 
   // RebalanceListener
   std::optional<int64_t> LocalNextOffset(const TopicPartition& partition) override;
+  // Rebuilds the partitions' correlation windows from their kept records; alerts due are
+  // queued in the current batch (and dropped by dedup when they were raised before).
+  void OnAssign(const std::vector<TopicPartition>& partitions) override;
   void OnRevoke(const std::vector<TopicPartition>& partitions, bool lost) override;
 
  private:
@@ -115,7 +119,12 @@ class ConsumerPipeline : public RebalanceListener, private DecodeSink {
 
   void AddAlert(const std::string& alert_id, const std::string& body, int64_t event_time_ns);
   void AddCorrelationAlerts(const event::Event* completing);
-  rules::CorrelationEngine& CorrelationsOf(const TopicPartition& partition);
+  struct PartitionCorrelations;
+  PartitionCorrelations& CorrelationsOf(const TopicPartition& partition);
+  void NoteCorrelatedRules();
+  // Deletes, in the current batch, the records no open window can count any more.
+  void PruneCorrelationRecords();
+  void RestoreCorrelations(const TopicPartition& partition);
   const std::shared_ptr<const std::string>& SourceName(const TopicPartition& partition);
   void StartBatchIfNeeded();
   base::Result<size_t> FinishWrites(std::vector<BatchWriter::Finished>& finished);
@@ -136,8 +145,17 @@ class ConsumerPipeline : public RebalanceListener, private DecodeSink {
   // One engine per partition: each keeps its own watermark, so a partition that lags (a
   // catch-up, a slow producer) does not make another's records late, and a revoked partition's
   // windows leave with it. CloudTrail topics are keyed by account (DESIGN.md, scale), and group
-  // keys include the account (SIGMA.md §13.1), so a group never spans partitions.
-  std::map<TopicPartition, std::unique_ptr<rules::CorrelationEngine>> correlations_;
+  // keys include the account (SIGMA.md §13.1), so a group never spans partitions. The events
+  // its windows may still count are kept in the store (correlation records), so whoever is
+  // assigned the partition next rebuilds them.
+  struct PartitionCorrelations {
+    std::unique_ptr<rules::CorrelationEngine> engine;  // null after a reload until the next event
+    std::deque<std::pair<int64_t, int64_t>> kept;      // (offset, event time) of its records
+  };
+  std::map<TopicPartition, PartitionCorrelations> correlations_;
+  std::vector<bool> correlated_rules_;  // by rule index: a correlation counts its matches
+  int64_t max_timespan_ns_ = 0;
+  uint32_t event_index_ = 0;  // of the next event within the message being added
   rules::EvalScratch scratch_;
   std::vector<uint32_t> matched_;
   std::vector<rules::CorrelationAlert> correlation_alerts_;

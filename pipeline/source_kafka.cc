@@ -305,11 +305,13 @@ base::Result<std::unique_ptr<KafkaSource>> KafkaSource::Create(const KafkaSource
 
 void KafkaSource::Assign(rd_kafka_topic_partition_list_s* partitions) {
   ever_assigned_ = true;
-  for (const TopicPartition& tp : PartitionsOf(partitions)) {
+  const std::vector<TopicPartition> assigned = PartitionsOf(partitions);
+  for (const TopicPartition& tp : assigned) {
     PartitionState& state = partitions_[tp];
     state = PartitionState{};
     state.local_next = listener_.LocalNextOffset(tp);
   }
+  listener_.OnAssign(assigned);
   spdlog::info("kafka: assigned {}", Describe(partitions));
   // Offsets are left unset: librdkafka starts at the committed offset (§2).
   LogError(rd_kafka_incremental_assign(rk_, partitions), "incremental assign");

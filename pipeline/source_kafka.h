@@ -50,6 +50,8 @@ class RebalanceListener {
   // The partitions are about to be assigned. Returns, per partition, the next offset the local
   // store has already applied (AT-LEAST-ONCE.md §2), or nullopt.
   virtual std::optional<int64_t> LocalNextOffset(const TopicPartition& partition) = 0;
+  // The partitions are being assigned (after LocalNextOffset, before their first message).
+  virtual void OnAssign(const std::vector<TopicPartition>& /*partitions*/) {}
   // The partitions are about to be taken away. `lost`: another member may own them already, so
   // nothing of theirs may be committed. Everything polled before this call must be made durable
   // and its offsets stored (or, when lost, dropped) before returning.

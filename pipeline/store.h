@@ -1,6 +1,7 @@
 // pipeline/store.h: the daemon's durable state in one embedded RocksDB (AT-LEAST-ONCE.md §6, §7):
 // stored events, the alert outbox with one queue per sink, dedup records of alert ids, dead
-// letters waiting for their topic, and each partition's next offset. Everything one consumed
+// letters waiting for their topic, each partition's next offset, and the events its correlation
+// windows hold. Everything one consumed
 // batch changes is one WriteBatch, so a crash leaves all of it or none of it.
 //
 // Threads: one thread builds batches and one writes them, in the order they were built (the
@@ -72,6 +73,13 @@ struct StoredEvent {
   std::string raw_json;
 };
 
+// An event kept for a partition's correlation windows, as ReadCorrelationRecords returns it.
+struct CorrelationRecord {
+  int64_t offset = 0;  // of the Kafka message that held it
+  uint32_t index = 0;  // of the event within that message
+  std::string raw_json;
+};
+
 struct DeadLetterEntry {
   uint64_t seq = 0;
   DeadLetterRecord record;
@@ -95,6 +103,12 @@ class StoreBatch {
                               int64_t event_time_ns);
   void AddDeadLetter(const DeadLetterRecord& record);
   void SetNextOffset(std::string_view topic, int32_t partition, int64_t next_offset);
+  // An event a correlation of the partition may still count, kept so the partition's windows
+  // can be rebuilt after a restart or a rebalance; and the deletion of those a partition's
+  // windows no longer need (offsets below `before_offset`).
+  void PutCorrelationRecord(std::string_view topic, int32_t partition, int64_t offset,
+                            uint32_t index, std::string_view raw_json);
+  void DeleteCorrelationRecords(std::string_view topic, int32_t partition, int64_t before_offset);
 
   size_t events() const { return events_; }
   size_t alerts() const { return alerts_; }
@@ -132,6 +146,11 @@ class Store {
   base::Status Write(StoreBatch& batch);
   // Syncs the WAL (shutdown, after kProcess batches).
   base::Status Sync();
+
+  // Every correlation record kept for a partition, in (offset, index) order. The writing thread
+  // only (at assignment, before the partition's first batch).
+  base::Status ReadCorrelationRecords(std::string_view topic, int32_t partition,
+                                      std::vector<CorrelationRecord>& out) const;
 
   // The next offset this store has applied for a partition, if any (AT-LEAST-ONCE.md §2).
   std::optional<int64_t> NextOffset(std::string_view topic, int32_t partition) const;

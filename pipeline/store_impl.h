@@ -49,6 +49,7 @@ struct Store::Impl {
   rocksdb::ColumnFamilyHandle* sinkq = nullptr;
   rocksdb::ColumnFamilyHandle* dlq = nullptr;
   rocksdb::ColumnFamilyHandle* meta = nullptr;
+  rocksdb::ColumnFamilyHandle* corr = nullptr;
   rocksdb::WriteOptions write_options;
 
   // The next seq to hand out; only the writer thread touches it (AddAlert, AddDeadLetter).

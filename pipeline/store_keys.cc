@@ -166,6 +166,29 @@ std::string NextOffsetKey(std::string_view topic, int32_t partition) {
   return key;
 }
 
+std::string CorrelationPrefix(std::string_view topic, int32_t partition) {
+  std::string key(topic);
+  key.push_back('\0');
+  AppendU32(key, static_cast<uint32_t>(partition));
+  return key;
+}
+
+std::string CorrelationKey(std::string_view topic, int32_t partition, int64_t offset,
+                           uint32_t index) {
+  std::string key = CorrelationPrefix(topic, partition);
+  AppendU64(key, static_cast<uint64_t>(offset));
+  AppendU32(key, index);
+  return key;
+}
+
+std::optional<CorrelationKeyParts> ParseCorrelationKey(std::string_view key, size_t prefix) {
+  if (key.size() != prefix + 12) {
+    return std::nullopt;
+  }
+  return CorrelationKeyParts{static_cast<int64_t>(ReadU64(key.substr(prefix))),
+                             ReadU32(key.substr(prefix + 8))};
+}
+
 std::string DedupValue(int64_t event_time_ns, uint64_t seq) {
   std::string value;
   AppendU64(value, static_cast<uint64_t>(event_time_ns));

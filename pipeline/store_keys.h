@@ -48,6 +48,18 @@ std::optional<SinkQueueKeyParts> ParseSinkQueueKey(std::string_view key);
 
 std::string NextOffsetKey(std::string_view topic, int32_t partition);
 
+// correlation records: topic | 0x00 | partition (u32) | offset (u64) | index in message (u32).
+// A partition's records lie in [CorrelationPrefix, CorrelationPrefix + 0xFF), in offset order.
+std::string CorrelationPrefix(std::string_view topic, int32_t partition);
+std::string CorrelationKey(std::string_view topic, int32_t partition, int64_t offset,
+                           uint32_t index);
+struct CorrelationKeyParts {
+  int64_t offset = 0;
+  uint32_t index = 0;
+};
+// REQUIRES: `key` starts with `prefix`.
+std::optional<CorrelationKeyParts> ParseCorrelationKey(std::string_view key, size_t prefix);
+
 // dedup value: event time (i64) | seq (u64). The compaction filter reads only the time.
 std::string DedupValue(int64_t event_time_ns, uint64_t seq);
 std::optional<int64_t> DedupEventTime(std::string_view value);

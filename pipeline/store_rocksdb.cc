@@ -26,7 +26,7 @@ namespace keys = store_keys;
 
 // Column families in the order Open passes them; `default` is unused but RocksDB requires it.
 constexpr const char* kFamilyNames[] = {"default", "events", "dedup", "outbox",
-                                        "sinkq",   "dlq",    "meta"};
+                                        "sinkq",   "dlq",    "meta",  "corr"};
 // Queue heads leave tombstones; compact a file once 64 of any 128 consecutive entries are
 // deletions (wiki "Implement Queue Service Using RocksDB").
 constexpr size_t kDeletionWindow = 128;
@@ -152,6 +152,7 @@ base::Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   impl.sinkq = impl.handles[4];
   impl.dlq = impl.handles[5];
   impl.meta = impl.handles[6];
+  impl.corr = impl.handles[7];
   impl.write_options.sync = options.durability == Durability::kPower;
   if (base::Status loaded = store->LoadCounters(); !loaded.ok()) {
     return loaded;
@@ -290,6 +291,36 @@ void Store::AddToDepths(uint64_t alerts, uint64_t dead_letters, bool add) {
 base::Status Store::Sync() {
   rocksdb::Status status = impl_->db->SyncWAL();
   return status.ok() ? base::Status::Ok() : FromRocks(status, "store: sync WAL");
+}
+
+void StoreBatch::PutCorrelationRecord(std::string_view topic, int32_t partition, int64_t offset,
+                                      uint32_t index, std::string_view raw_json) {
+  MustSucceed(batch_->Put(store_->impl_->corr,
+                          keys::CorrelationKey(topic, partition, offset, index), raw_json));
+}
+
+void StoreBatch::DeleteCorrelationRecords(std::string_view topic, int32_t partition,
+                                          int64_t before_offset) {
+  MustSucceed(batch_->DeleteRange(store_->impl_->corr, keys::CorrelationKey(topic, partition, 0, 0),
+                                  keys::CorrelationKey(topic, partition, before_offset, 0)));
+}
+
+base::Status Store::ReadCorrelationRecords(std::string_view topic, int32_t partition,
+                                           std::vector<CorrelationRecord>& out) const {
+  out.clear();
+  const std::string prefix = keys::CorrelationPrefix(topic, partition);
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->corr));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    const std::optional<keys::CorrelationKeyParts> parts =
+        keys::ParseCorrelationKey(it->key().ToStringView(), prefix.size());
+    if (!parts.has_value()) {
+      return base::Internal("store: malformed correlation record key " + it->key().ToString(true));
+    }
+    out.push_back(CorrelationRecord{parts->offset, parts->index, it->value().ToString()});
+  }
+  return it->status().ok() ? base::Status::Ok()
+                           : FromRocks(it->status(), "store: read correlation records");
 }
 
 std::optional<int64_t> Store::NextOffset(std::string_view topic, int32_t partition) const {

@@ -121,6 +121,8 @@ class CorrelationEngine {
   void Flush(std::vector<CorrelationAlert>& out);
 
   const CorrelationStats& stats() const { return stats_; }
+  // The newest event time seen minus the allowed lateness; nullopt before the first timed record.
+  std::optional<int64_t> watermark_ns() const;
 
  private:
   struct State;

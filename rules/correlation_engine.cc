@@ -411,4 +411,8 @@ void CorrelationEngine::Flush(std::vector<CorrelationAlert>& out) {
   state_->Flush(out);
 }
 
+std::optional<int64_t> CorrelationEngine::watermark_ns() const {
+  return state_->clock_started ? std::optional<int64_t>(state_->watermark_ns) : std::nullopt;
+}
+
 }  // namespace trailhound::rules

@@ -23,6 +23,43 @@ class RunDaemonTest : public DaemonHarness {
   void StartBrokerWithTopics() { StartBroker({kTopics[0], kTopics[1], kTopics[2]}); }
 };
 
+// A base rule and an event_count correlation on it: three listings of one account in ten
+// minutes.
+constexpr char kBucketListingCorrelation[] = R"(title: Buckets listed
+id: 2d5c9a7e-3f41-4b8e-9c2a-6e1f0b7d8a34
+name: buckets_listed
+logsource: {product: aws, service: cloudtrail}
+detection:
+  selection:
+    eventSource: s3.amazonaws.com
+    eventName: ListBuckets
+  condition: selection
+level: low
+---
+title: Buckets listed three times in ten minutes
+id: 8a1e4f6b-7c2d-4e9a-b5f3-1d0c9e8b7a65
+correlation:
+  type: event_count
+  rules: [buckets_listed]
+  group-by: [recipientAccountId]
+  timespan: 10m
+  condition: {gte: 3}
+level: medium
+)";
+
+// Three bucket listings of account 222222222222 within a minute, ids `prefix`-0.., times
+// from 10:00:00.
+std::vector<std::string> BucketListings(const std::string& prefix, int count) {
+  std::vector<std::string> lines = GenerateEvents(prefix, count, 0).lines;
+  for (std::string& line : lines) {
+    line.replace(line.find("ec2.amazonaws.com"), 17, "s3.amazonaws.com");
+    line.replace(line.find("DescribeInstances"), 17, "ListBuckets");
+    line.replace(line.find(R"("recipientAccountId":"111111111111")"), 35,
+                 R"("recipientAccountId":"222222222222")");
+  }
+  return lines;
+}
+
 TEST_F(RunDaemonTest, EveryExpectedAlertArrivesOnceInTheFileAndTheTopic) {
   ASSERT_NO_FATAL_FAILURE(StartBrokerWithTopics());
   const GeneratedEvents events = GenerateEvents("e2e", 3000, 50);
@@ -182,27 +219,7 @@ TEST_F(RunDaemonTest, CorrelationWindowsAreKeptPerPartition) {
   ASSERT_NO_FATAL_FAILURE(StartBrokerWithTopics());
   const std::string member = dir_ / "a";
   PrepareMember(member, Config());
-  WriteFile(member + "/rules/bucket-listing.yml", R"(title: Buckets listed
-id: 2d5c9a7e-3f41-4b8e-9c2a-6e1f0b7d8a34
-name: buckets_listed
-logsource: {product: aws, service: cloudtrail}
-detection:
-  selection:
-    eventSource: s3.amazonaws.com
-    eventName: ListBuckets
-  condition: selection
-level: low
----
-title: Buckets listed three times in ten minutes
-id: 8a1e4f6b-7c2d-4e9a-b5f3-1d0c9e8b7a65
-correlation:
-  type: event_count
-  rules: [buckets_listed]
-  group-by: [recipientAccountId]
-  timespan: 10m
-  condition: {gte: 3}
-level: medium
-)");
+  WriteFile(member + "/rules/bucket-listing.yml", kBucketListingCorrelation);
   ChildProcess daemon;
   ASSERT_NO_FATAL_FAILURE(StartDaemon(daemon, member));
 
@@ -213,19 +230,49 @@ level: medium
   WaitForLines(member + "/alerts.ndjson", 1, {&daemon});
 
   // Then partition 1: three listings of another account within a minute, two hours behind.
-  std::vector<std::string> behind = GenerateEvents("behind", 3, 0).lines;
-  for (std::string& line : behind) {
-    line.replace(line.find("ec2.amazonaws.com"), 17, "s3.amazonaws.com");
-    line.replace(line.find("DescribeInstances"), 17, "ListBuckets");
-    line.replace(line.find(R"("recipientAccountId":"111111111111")"), 35,
-                 R"("recipientAccountId":"222222222222")");
-  }
-  ASSERT_NO_FATAL_FAILURE(Produce("cloudtrail", behind, {"-p", "1"}));
+  ASSERT_NO_FATAL_FAILURE(Produce("cloudtrail", BucketListings("behind", 3), {"-p", "1"}));
   const std::vector<std::string> lines = WaitForLines(member + "/alerts.ndjson", 2, {&daemon});
   ASSERT_NO_FATAL_FAILURE(StopDaemon(daemon));
   ASSERT_EQ(lines.size(), 2u) << daemon.stderr_text();
   EXPECT_NE(lines[1].find("8a1e4f6b-7c2d-4e9a-b5f3-1d0c9e8b7a65"), std::string::npos) << lines[1];
   EXPECT_NE(lines[1].find("222222222222"), std::string::npos) << lines[1];
+}
+
+// A window that spans a restart still alerts: the events it holds are kept in the store with
+// the partition's batches, pruned once no window can count them, and re-fed to the rebuilt
+// windows at assignment. Two listings before the restart, the third after it.
+TEST_F(RunDaemonTest, CorrelationWindowsSurviveARestart) {
+  ASSERT_NO_FATAL_FAILURE(StartBrokerWithTopics());
+  const std::string member = dir_ / "a";
+  PrepareMember(member, Config());
+  WriteFile(member + "/rules/bucket-listing.yml", kBucketListingCorrelation);
+  const std::vector<std::string> listings = BucketListings("spanning", 3);
+  {
+    ChildProcess daemon;
+    ASSERT_NO_FATAL_FAILURE(StartDaemon(daemon, member));
+    // A listing two hours older first: no window can count it once the others are read, so it
+    // is pruned and not among the events rebuilt. The DeleteTrail after them on the same
+    // partition shows they were read and written.
+    std::string early = BucketListings("early", 1)[0];
+    early.replace(early.find("2026-11-23T10:"), 14, "2026-11-23T08:");
+    std::vector<std::string> first = {early, listings[0], listings[1]};
+    first.push_back(GenerateEvents("marker", 1, 1).lines[0]);
+    ASSERT_NO_FATAL_FAILURE(Produce("cloudtrail", first, {"-p", "2"}));
+    WaitForLines(member + "/alerts.ndjson", 1, {&daemon});
+    ASSERT_NO_FATAL_FAILURE(StopDaemon(daemon));
+  }
+  ChildProcess daemon;
+  ASSERT_NO_FATAL_FAILURE(StartDaemon(daemon, member));
+  ASSERT_NO_FATAL_FAILURE(Produce("cloudtrail", {listings[2]}, {"-p", "2"}));
+  const std::vector<std::string> lines = WaitForLines(member + "/alerts.ndjson", 2, {&daemon});
+  ASSERT_NO_FATAL_FAILURE(StopDaemon(daemon));
+  ASSERT_EQ(lines.size(), 2u) << daemon.stderr_text();
+  EXPECT_NE(lines[1].find("8a1e4f6b-7c2d-4e9a-b5f3-1d0c9e8b7a65"), std::string::npos) << lines[1];
+  EXPECT_NE(daemon.stderr_text().find("windows rebuilt from 2 kept events"), std::string::npos)
+      << daemon.stderr_text();
+  // The second run read only the third listing.
+  EXPECT_NE(daemon.stderr_text().find("stopped: 1 messages"), std::string::npos)
+      << daemon.stderr_text();
 }
 
 }  // namespace

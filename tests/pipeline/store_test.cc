@@ -58,6 +58,42 @@ std::vector<uint64_t> QueuedSeqs(const Store& store, const std::string& sink,
   return seqs;
 }
 
+TEST(Store, CorrelationRecordsAreKeptPerPartitionInOffsetOrderAndDeletedBelowAnOffset) {
+  TempDir dir;
+  {
+    std::unique_ptr<Store> store = OpenStore(dir.path());
+    StoreBatch batch = store->NewBatch();
+    batch.PutCorrelationRecord("ct", 1, 300, 0, "c");
+    batch.PutCorrelationRecord("ct", 1, 7, 1, "b");
+    batch.PutCorrelationRecord("ct", 1, 7, 0, "a");
+    batch.PutCorrelationRecord("ct", 2, 5, 0, "other partition");
+    batch.PutCorrelationRecord("ct2", 1, 5, 0, "other topic");
+    ASSERT_TRUE(store->Write(batch).ok());
+  }
+  std::unique_ptr<Store> store = OpenStore(dir.path());
+  std::vector<CorrelationRecord> records;
+  ASSERT_TRUE(store->ReadCorrelationRecords("ct", 1, records).ok());
+  ASSERT_EQ(records.size(), 3u);
+  EXPECT_EQ(records[0].offset, 7);
+  EXPECT_EQ(records[0].index, 0u);
+  EXPECT_EQ(records[0].raw_json, "a");
+  EXPECT_EQ(records[1].raw_json, "b");
+  EXPECT_EQ(records[2].offset, 300);
+
+  StoreBatch prune = store->NewBatch();
+  prune.DeleteCorrelationRecords("ct", 1, 300);
+  ASSERT_TRUE(store->Write(prune).ok());
+  ASSERT_TRUE(store->ReadCorrelationRecords("ct", 1, records).ok());
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].raw_json, "c");
+  ASSERT_TRUE(store->ReadCorrelationRecords("ct", 2, records).ok());
+  ASSERT_EQ(records.size(), 1u);
+  ASSERT_TRUE(store->ReadCorrelationRecords("ct2", 1, records).ok());
+  ASSERT_EQ(records.size(), 1u);
+  ASSERT_TRUE(store->ReadCorrelationRecords("c", 1, records).ok());
+  EXPECT_TRUE(records.empty());
+}
+
 TEST(Store, DedupWorksWithinABatchAcrossBatchesAndAcrossReopen) {
   TempDir dir;
   {
