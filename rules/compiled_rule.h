@@ -112,6 +112,7 @@ struct EvalScratch {
   uint32_t memo_epoch = 0;
   uint64_t dictionaries_looked_up = 0;  // bit per RuleProgram dictionary, this event
   uint64_t dictionaries_settled = 0;    // of those, the ones whose lookup decided their items
+  std::vector<uint32_t> gate_hits;      // gating items a needle search found true, this event
 };
 
 // True when the rule's condition holds for the event (SIGMA.md §6-§10).

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <iterator>
 
 namespace trailhound::rules {
 namespace {
@@ -279,6 +280,7 @@ RuleIndex::RuleIndex(const std::vector<CompiledRule>& rules) : via_(rules.size()
       continue;
     }
     every_event_.push_back(i);
+    ++unindexed_;
     via_[i] = Via::kUnindexed;
   }
   // One-key paths first (eventName and eventSource stay at the front): Candidates finds them in
@@ -313,6 +315,13 @@ std::vector<std::string_view> RuleIndex::keyed_fields() const {
     out.push_back(field.path.text());
   }
   return out;
+}
+
+void RuleIndex::LeaveOut(const std::vector<uint32_t>& rules) {
+  std::vector<uint32_t> kept;
+  std::set_difference(every_event_.begin(), every_event_.end(), rules.begin(), rules.end(),
+                      std::back_inserter(kept));
+  every_event_ = std::move(kept);
 }
 
 void RuleIndex::Candidates(const event::Event& event, std::vector<uint32_t>& out, std::string& text,

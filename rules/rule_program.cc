@@ -97,6 +97,26 @@ event::HotField DictionaryField(const CompiledItem& item) {
   return item.path.hot_field();
 }
 
+// The hot field whose text a multi-needle search decides the item on: a case-insensitive OR of
+// `contains` literals (no other wildcard) over a hot field, true exactly when the field's one
+// string candidate, folded, holds one of them; false when the field is missing.
+event::HotField ContainsField(const CompiledItem& item) {
+  if (item.keyword || !item.string_or || item.plan.kind != ModifierPlan::Kind::kString ||
+      item.plan.neq || item.plan.cased || item.path.hot_field() == event::HotField::kNone ||
+      item.values.empty()) {
+    return event::HotField::kNone;
+  }
+  for (const CompiledValue& value : item.values) {
+    for (const StringPattern& pattern : value.patterns) {
+      if (pattern.kind() != StringPattern::Kind::kContains || pattern.cased() ||
+          pattern.literal().empty()) {
+        return event::HotField::kNone;
+      }
+    }
+  }
+  return item.path.hot_field();
+}
+
 const CompiledItem& ItemAt(const std::vector<CompiledRule>& rules, uint32_t rule,
                            uint32_t selection, uint32_t alternative, uint32_t item) {
   return rules[rule].selections[selection].alternatives[alternative][item];
@@ -158,6 +178,136 @@ void RuleProgram::BuildDictionaries() {
   }
 }
 
+void RuleProgram::BuildNeedleTables() {
+  // Below this many items a field's lists are searched one by one as before: SigmaHQ's few
+  // lists gain nothing from a table, and each table is one search per event that asks it.
+  constexpr size_t kMinItems = 8;
+  // NeedleSearch addresses its table in 32 bits: 2^31 / 256 classes.
+  constexpr size_t kMaxNeedleBytes = size_t{1} << 23;
+  std::array<std::vector<uint32_t>, event::kHotFieldCount> by_field;
+  for (uint32_t id = 0; id < items_.size(); ++id) {
+    const event::HotField field = ContainsField(*items_[id].compiled);
+    if (field != event::HotField::kNone && items_[id].dictionary == kNoDictionary) {
+      by_field[static_cast<size_t>(field)].push_back(id);
+    }
+  }
+  for (size_t field = 0; field < by_field.size(); ++field) {
+    if (by_field[field].size() < kMinItems) {
+      continue;
+    }
+    Dictionary table;
+    table.field = static_cast<event::HotField>(field);
+    table.contains = true;
+    std::unordered_map<std::string, uint32_t> needle_ids;
+    std::vector<std::string> needles;
+    size_t bytes = 0;
+    for (const uint32_t id : by_field[field]) {
+      for (const CompiledValue& value : items_[id].compiled->values) {
+        for (const StringPattern& pattern : value.patterns) {
+          const auto [it, inserted] = needle_ids.emplace(pattern.literal(), needles.size());
+          if (inserted) {
+            needles.emplace_back(pattern.literal());
+            table.needle_items.emplace_back();
+            bytes += pattern.literal().size();
+          }
+          std::vector<uint32_t>& holders = table.needle_items[it->second];
+          if (holders.empty() || holders.back() != id) {
+            holders.push_back(id);
+          }
+        }
+      }
+    }
+    if (bytes > kMaxNeedleBytes) {
+      continue;
+    }
+    table.needles = NeedleSearch(needles);
+    for (const uint32_t id : by_field[field]) {
+      items_[id].dictionary = static_cast<uint32_t>(dictionaries_.size());
+    }
+    dictionaries_.push_back(std::move(table));
+  }
+}
+
+void RuleProgram::NecessaryItems(uint32_t start, uint32_t node, std::vector<uint32_t>& out) const {
+  const uint32_t* const words = words_.data() + start;
+  const uint32_t head = words[1 + 2 * node];
+  const uint32_t first = words[2 + 2 * node];
+  switch (static_cast<ConditionNode::Kind>(head & 3)) {
+    case ConditionNode::Kind::kSelection:
+      // One alternative: every item of it must hold. Several: no one item must.
+      if (first != kNoSelection && words[first] == 1) {
+        out.insert(out.end(), words + first + 2, words + first + 2 + words[first + 1]);
+      }
+      return;
+    case ConditionNode::Kind::kAnd:
+      for (uint32_t child = first; child < first + (head >> 2); ++child) {
+        NecessaryItems(start, child, out);
+      }
+      return;
+    case ConditionNode::Kind::kNot:
+    case ConditionNode::Kind::kOr:
+      return;
+  }
+}
+
+void RuleProgram::GateRules(std::span<const uint32_t> every_event) {
+  std::vector<std::vector<uint32_t>> gated(items_.size());
+  std::vector<uint32_t> necessary;
+  for (const uint32_t rule : every_event) {
+    const uint32_t start = starts_[rule];
+    if (words_[start] == 0) {
+      continue;  // a rule that never matches is left as it is
+    }
+    necessary.clear();
+    NecessaryItems(start, 0, necessary);
+    for (const uint32_t id : necessary) {
+      const uint32_t index = items_[id].dictionary;
+      if (index != kNoDictionary && dictionaries_[index].contains) {
+        gated[id].push_back(rule);
+        dictionaries_[index].gated.push_back(rule);
+        gating_dictionaries_ |= uint64_t{1} << index;
+        gated_rules_.push_back(rule);
+        break;
+      }
+    }
+  }
+  gate_starts_.clear();
+  gate_starts_.reserve(items_.size() + 1);
+  for (const std::vector<uint32_t>& rules : gated) {
+    gate_starts_.push_back(static_cast<uint32_t>(gated_.size()));
+    gated_.insert(gated_.end(), rules.begin(), rules.end());
+  }
+  gate_starts_.push_back(static_cast<uint32_t>(gated_.size()));
+}
+
+RuleProgram::RuleProgram(const std::vector<CompiledRule>& rules,
+                         std::span<const uint32_t> every_event)
+    : RuleProgram(rules) {
+  GateRules(every_event);
+}
+
+void RuleProgram::AddGatedCandidates(const event::Event& event, EvalScratch& scratch,
+                                     std::vector<uint32_t>& candidates) const {
+  if (gating_dictionaries_ == 0) {
+    return;
+  }
+  const size_t before = candidates.size();
+  for (uint32_t index = 0; index < dictionaries_.size(); ++index) {
+    if ((gating_dictionaries_ >> index & 1) != 0 && !LookUp(index, event, scratch)) {
+      const std::vector<uint32_t>& all = dictionaries_[index].gated;
+      candidates.insert(candidates.end(), all.begin(), all.end());
+    }
+  }
+  for (const uint32_t id : scratch.gate_hits) {
+    candidates.insert(candidates.end(), gated_.begin() + gate_starts_[id],
+                      gated_.begin() + gate_starts_[id + 1]);
+  }
+  if (candidates.size() > before) {
+    // Each gated rule has one gate, and the index lists none of them: no repeats.
+    std::sort(candidates.begin(), candidates.end());
+  }
+}
+
 RuleProgram::RuleProgram(const std::vector<CompiledRule>& rules) : built_for_(rules.data()) {
   std::unordered_map<std::string, uint32_t> ids;
   starts_.reserve(rules.size());
@@ -194,6 +344,8 @@ RuleProgram::RuleProgram(const std::vector<CompiledRule>& rules) : built_for_(ru
     }
   }
   BuildDictionaries();
+  BuildNeedleTables();
+  gate_starts_.assign(items_.size() + 1, 0);
 }
 
 void RuleProgram::BeginEvent(EvalScratch& scratch) const {
@@ -207,6 +359,7 @@ void RuleProgram::BeginEvent(EvalScratch& scratch) const {
   }
   scratch.dictionaries_looked_up = 0;
   scratch.dictionaries_settled = 0;
+  scratch.gate_hits.clear();
 }
 
 bool RuleProgram::LookUp(uint32_t index, const event::Event& event, EvalScratch& scratch) const {
@@ -222,6 +375,12 @@ bool RuleProgram::LookUp(uint32_t index, const event::Event& event, EvalScratch&
   }
   scratch.dictionaries_settled |= bit;
   const std::string_view text = event.hot(dictionary.field);
+  if (dictionary.contains) {
+    if (lookup == event::Event::HotLookup::kString) {
+      SearchNeedles(dictionary, text, scratch);
+    }
+    return true;  // no literal is in a missing field
+  }
   // Lower-casing shrinks a code point to no less than a third of its bytes (U+212A to `k`), so
   // a longer text is none of the dictionary's (a user agent against `userAgent: x` lists).
   if (lookup == event::Event::HotLookup::kMissing || text.size() > 3 * dictionary.longest) {
@@ -235,6 +394,22 @@ bool RuleProgram::LookUp(uint32_t index, const event::Event& event, EvalScratch&
     }
   }
   return true;
+}
+
+void RuleProgram::SearchNeedles(const Dictionary& table, std::string_view text,
+                                EvalScratch& scratch) const {
+  const uint32_t hit = scratch.memo_epoch << 1 | 1;
+  // The literals are folded as the patterns compare them (StringPattern::MatchesFolded).
+  table.needles.Search(FoldCase(text, scratch.lower), [&](uint32_t needle) {
+    for (const uint32_t id : table.needle_items[needle]) {
+      if (scratch.item_memo[id] != hit) {
+        scratch.item_memo[id] = hit;
+        if (gate_starts_[id] != gate_starts_[id + 1]) {
+          scratch.gate_hits.push_back(id);
+        }
+      }
+    }
+  });
 }
 
 bool RuleProgram::ItemVerdict(const std::vector<CompiledRule>& rules, uint32_t id,
