@@ -12,7 +12,7 @@ constexpr uint32_t kNone = 0xFFFFFFFF;
 
 }  // namespace
 
-NeedleSearch::NeedleSearch(const std::vector<std::string>& needles) {
+NeedleSearch::NeedleSearch(const std::vector<std::string>& needles, bool ascii_either_case) {
   std::array<bool, 256> used{};
   size_t distinct = 0;
   for (const std::string& needle : needles) {
@@ -29,6 +29,11 @@ NeedleSearch::NeedleSearch(const std::vector<std::string>& needles) {
     }
   }
   class_count_ = classes;
+  if (ascii_either_case) {
+    for (char upper = 'A'; upper <= 'Z'; ++upper) {
+      classes_[static_cast<uint8_t>(upper)] = classes_[static_cast<uint8_t>(upper + ('a' - 'A'))];
+    }
+  }
   // The trie, states numbered as created; `trie` holds plain state numbers, kNone for none.
   std::vector<uint32_t> trie(class_count_, kNone);
   std::vector<std::vector<uint32_t>> own(1);

@@ -1,7 +1,8 @@
 // rules/needle_search.h: many literals found in one pass over a text (Aho-Corasick): the needles
 // become one automaton at load, a full transition table over byte classes (the bytes no needle
 // holds share one class), so each text byte costs one table step however many needles there
-// are. Bytes are compared exactly: callers fold case on both sides first. Immutable once built;
+// are. Bytes are compared exactly, except that a search built `ascii_either_case` reads A-Z of
+// the text as a-z (callers fold anything else on both sides first). Immutable once built;
 // Search is const and any number of threads may call it.
 #pragma once
 
@@ -18,7 +19,9 @@ class NeedleSearch {
   NeedleSearch() = default;
   // Needle i is needles[i]; empty needles are never reported.
   // REQUIRES: the needles' bytes in all, times 256, below 2^31 (the table is addressed in 32 bits).
-  explicit NeedleSearch(const std::vector<std::string>& needles);
+  // `ascii_either_case`: A-Z of a text match a-z of a needle.
+  // REQUIRES: no needle holds A-Z when `ascii_either_case`.
+  explicit NeedleSearch(const std::vector<std::string>& needles, bool ascii_either_case = false);
 
   // Calls found(i) for every needle i that occurs in `text`, once for each place it ends (so
   // possibly more than once for one needle), in no promised order.

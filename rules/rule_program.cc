@@ -222,7 +222,7 @@ void RuleProgram::BuildNeedleTables() {
     if (bytes > kMaxNeedleBytes) {
       continue;
     }
-    table.needles = NeedleSearch(needles);
+    table.needles = NeedleSearch(needles, /*ascii_either_case=*/true);
     for (const uint32_t id : by_field[field]) {
       items_[id].dictionary = static_cast<uint32_t>(dictionaries_.size());
     }
@@ -401,8 +401,10 @@ bool RuleProgram::LookUp(uint32_t index, const event::Event& event, EvalScratch&
 void RuleProgram::SearchNeedles(const Dictionary& table, std::string_view text,
                                 EvalScratch& scratch) const {
   const uint32_t hit = scratch.memo_epoch << 1 | 1;
-  // The literals are folded as the patterns compare them (StringPattern::MatchesFolded).
-  table.needles.Search(FoldCase(text, scratch.lower), [&](uint32_t needle) {
+  // The literals are folded as the patterns compare them (StringPattern::MatchesFolded). ASCII
+  // text folds byte for byte, which the search does as it reads; other text is folded first.
+  const std::string_view folded = IsAsciiText(text) ? text : FoldCase(text, scratch.lower);
+  table.needles.Search(folded, [&](uint32_t needle) {
     for (const uint32_t id : table.needle_items[needle]) {
       if (scratch.item_memo[id] != hit) {
         scratch.item_memo[id] = hit;

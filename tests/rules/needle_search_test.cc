@@ -1,6 +1,7 @@
 // tests/rules/needle_search_test.cc: the multi-needle search reports exactly the needles a plain
 // find reports, on random texts and needles over a small alphabet (so needles overlap, nest and
-// share prefixes and suffixes), bytes above 0x7F and the empty needle included.
+// share prefixes and suffixes), bytes above 0x7F and the empty needle included; and with A-Z
+// read as a-z.
 #include "rules/needle_search.h"
 
 #include <set>
@@ -65,6 +66,32 @@ TEST(NeedleSearch, AgreesWithAPlainFind) {
     }
   }
   EXPECT_GT(hits, 10000u);  // not vacuous
+}
+
+TEST(NeedleSearch, EitherCaseReadsAsciiCapitalsAsLowerCase) {
+  const std::string alphabet = "abcABC-[{@`";  // '[' '{' '@' '`' sit next to the letters
+  Random random(12);
+  for (int round = 0; round < 300; ++round) {
+    std::vector<std::string> needles(1 + random.Below(20));
+    for (std::string& needle : needles) {
+      needle = RandomText(random, "abc-[{@`", 4);
+    }
+    const NeedleSearch search(needles, /*ascii_either_case=*/true);
+    for (int t = 0; t < 20; ++t) {
+      const std::string text = RandomText(random, alphabet, 40);
+      std::string lower = text;
+      for (char& c : lower) {
+        c = c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c;
+      }
+      std::set<uint32_t> expected;
+      for (uint32_t i = 0; i < needles.size(); ++i) {
+        if (!needles[i].empty() && lower.find(needles[i]) != std::string::npos) {
+          expected.insert(i);
+        }
+      }
+      ASSERT_EQ(Found(search, text), expected) << text;
+    }
+  }
 }
 
 TEST(NeedleSearch, RepeatedNeedlesAndEveryByteValue) {
