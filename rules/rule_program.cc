@@ -9,6 +9,7 @@ namespace {
 
 constexpr uint32_t kNoSelection = 0xFFFFFFFF;
 constexpr uint32_t kMaxEpoch = 0x7FFFFFFF;
+constexpr uint32_t kNoGate = 0xFFFFFFFF;
 // One dictionary per hot field at most, one bit each in EvalScratch.
 static_assert(event::kHotFieldCount <= 64);
 
@@ -252,6 +253,32 @@ void RuleProgram::NecessaryItems(uint32_t start, uint32_t node, std::vector<uint
   }
 }
 
+void RuleProgram::ChooseGates(const std::vector<CompiledRule>& rules) {
+  gates_.assign(starts_.size(), kNoGate);
+  std::vector<uint32_t> necessary;
+  for (uint32_t rule = 0; rule < starts_.size(); ++rule) {
+    if (words_[starts_[rule]] == 0) {
+      continue;
+    }
+    necessary.clear();
+    NecessaryItems(starts_[rule], 0, necessary);
+    // The index has already picked the rule by eventName or eventSource, so an item on another
+    // field is the likelier to refuse it.
+    for (const uint32_t id : necessary) {
+      const CompiledItem& item = ItemAt(rules, items_[id].rule, items_[id].selection,
+                                        items_[id].alternative, items_[id].item);
+      const event::HotField field = item.path.hot_field();
+      if (gates_[rule] == kNoGate ||
+          (field != event::HotField::kEventName && field != event::HotField::kEventSource)) {
+        gates_[rule] = id;
+        if (field != event::HotField::kEventName && field != event::HotField::kEventSource) {
+          break;
+        }
+      }
+    }
+  }
+}
+
 void RuleProgram::GateRules(std::span<const uint32_t> every_event) {
   std::vector<std::vector<uint32_t>> gated(items_.size());
   std::vector<uint32_t> necessary;
@@ -348,6 +375,7 @@ RuleProgram::RuleProgram(const std::vector<CompiledRule>& rules) : built_for_(ru
   BuildDictionaries();
   BuildNeedleTables();
   gate_starts_.assign(items_.size() + 1, 0);
+  ChooseGates(rules);
 }
 
 void RuleProgram::BeginEvent(EvalScratch& scratch) const {
@@ -486,6 +514,12 @@ bool RuleProgram::NodeMatches(const std::vector<CompiledRule>& rules, uint32_t s
 
 bool RuleProgram::Matches(const std::vector<CompiledRule>& rules, uint32_t rule,
                           const event::Event& event, EvalScratch& scratch) const {
+  // Most candidates fail on one item; its verdict, kept for the event, refuses them without
+  // reading their layout.
+  const uint32_t gate = gates_[rule];
+  if (gate != kNoGate && !ItemVerdict(rules, gate, event, scratch)) {
+    return false;
+  }
   const uint32_t start = starts_[rule];
   return words_[start] > 0 && NodeMatches(rules, start, 0, event, scratch);
 }

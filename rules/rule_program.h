@@ -87,6 +87,8 @@ class RuleProgram {
   void BuildDictionaries();
   // Puts the contains-only items in the needle tables of their fields (see ContainsField).
   void BuildNeedleTables();
+  // Picks each rule's gate (gates_).
+  void ChooseGates(const std::vector<CompiledRule>& rules);
   // Gates the rules of `every_event` that need an item of a needle table.
   void GateRules(std::span<const uint32_t> every_event);
   // Items that must be true for the condition below `node` to hold, appended to `out`.
@@ -102,6 +104,9 @@ class RuleProgram {
   // is its alternative count, then per alternative its item count and item ids.
   std::vector<uint32_t> words_;
   std::vector<uint32_t> starts_;
+  // Per rule, an item its condition cannot hold without (see NecessaryItems), tried before the
+  // condition; 0xFFFFFFFF for none.
+  std::vector<uint32_t> gates_;
   std::vector<ItemRef> items_;
   std::vector<Dictionary> dictionaries_;
   // Rules gated per item: gated_[gate_starts_[id], gate_starts_[id + 1]) (empty when none gate).
