@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
+#include <functional>
 
 namespace trailhound::rules {
 namespace {
@@ -10,6 +12,8 @@ namespace {
 constexpr uint32_t kNoSelection = 0xFFFFFFFF;
 constexpr uint32_t kMaxEpoch = 0x7FFFFFFF;
 constexpr uint32_t kNoGate = 0xFFFFFFFF;
+// RuleProgram ids, for EvalScratch::NeedleMemo; 0 is no program.
+std::atomic<uint64_t> next_program_id{0};
 // One dictionary per hot field at most, one bit each in EvalScratch.
 static_assert(event::kHotFieldCount <= 64);
 
@@ -337,7 +341,8 @@ void RuleProgram::AddGatedCandidates(const event::Event& event, EvalScratch& scr
   }
 }
 
-RuleProgram::RuleProgram(const std::vector<CompiledRule>& rules) : built_for_(rules.data()) {
+RuleProgram::RuleProgram(const std::vector<CompiledRule>& rules)
+    : built_for_(rules.data()), id_(++next_program_id) {
   std::unordered_map<std::string, uint32_t> ids;
   starts_.reserve(rules.size());
   for (uint32_t r = 0; r < rules.size(); ++r) {
@@ -407,7 +412,7 @@ bool RuleProgram::LookUp(uint32_t index, const event::Event& event, EvalScratch&
   const std::string_view text = event.hot(dictionary.field);
   if (dictionary.contains) {
     if (lookup == event::Event::HotLookup::kString) {
-      SearchNeedles(dictionary, text, scratch);
+      SearchNeedles(index, text, scratch);
     }
     return true;  // no literal is in a missing field
   }
@@ -426,18 +431,47 @@ bool RuleProgram::LookUp(uint32_t index, const event::Event& event, EvalScratch&
   return true;
 }
 
-void RuleProgram::SearchNeedles(const Dictionary& table, std::string_view text,
-                                EvalScratch& scratch) const {
+void RuleProgram::SearchNeedles(uint32_t index, std::string_view text, EvalScratch& scratch) const {
+  // A trail holds few distinct user agents (and the like): a text searched lately for this
+  // table marks the items it marked then. A slot is this program's by id_, never by address,
+  // as a reloaded rule set may reuse the address of the one it replaces.
+  constexpr size_t kSlots = 256;
+  constexpr size_t kLongestRemembered = 1024;
   const uint32_t hit = scratch.memo_epoch << 1 | 1;
+  const auto mark = [&](uint32_t id) {
+    scratch.item_memo[id] = hit;
+    if (gate_starts_[id] != gate_starts_[id + 1]) {
+      scratch.gate_hits.push_back(id);
+    }
+  };
+  EvalScratch::NeedleMemo* slot = nullptr;
+  if (text.size() <= kLongestRemembered) {
+    if (scratch.needle_memo.size() < kSlots) {
+      scratch.needle_memo.resize(kSlots);
+    }
+    const size_t hash = std::hash<std::string_view>{}(text) ^ (size_t{index} * 0x9E3779B9u);
+    slot = &scratch.needle_memo[hash % kSlots];
+    if (slot->program == id_ && slot->table == index && slot->text == text) {
+      for (const uint32_t id : slot->items) {
+        mark(id);
+      }
+      return;
+    }
+    slot->program = id_;
+    slot->table = index;
+    slot->text.assign(text);
+    slot->items.clear();
+  }
+  const Dictionary& table = dictionaries_[index];
   // The literals are folded as the patterns compare them (StringPattern::MatchesFolded). ASCII
   // text folds byte for byte, which the search does as it reads; other text is folded first.
   const std::string_view folded = IsAsciiText(text) ? text : FoldCase(text, scratch.lower);
   table.needles.Search(folded, [&](uint32_t needle) {
     for (const uint32_t id : table.needle_items[needle]) {
-      if (scratch.item_memo[id] != hit) {
-        scratch.item_memo[id] = hit;
-        if (gate_starts_[id] != gate_starts_[id + 1]) {
-          scratch.gate_hits.push_back(id);
+      if (scratch.item_memo[id] != hit) {  // a table's items are marked by its search alone
+        mark(id);
+        if (slot != nullptr) {
+          slot->items.push_back(id);
         }
       }
     }

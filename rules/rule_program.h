@@ -81,8 +81,8 @@ class RuleProgram {
   // Looks the event's text of dictionaries_[index] up once per event, marking the items it
   // names true; false when decode did not settle the field (its items walk the record).
   bool LookUp(uint32_t index, const event::Event& event, EvalScratch& scratch) const;
-  // Marks true the items of `table` (contains) whose needles `text`, folded, holds.
-  void SearchNeedles(const Dictionary& table, std::string_view text, EvalScratch& scratch) const;
+  // Marks true the items of dictionaries_[index] (contains) whose needles `text`, folded, holds.
+  void SearchNeedles(uint32_t index, std::string_view text, EvalScratch& scratch) const;
   // Puts the whole-value items in the dictionaries of their fields (see DictionaryField).
   void BuildDictionaries();
   // Puts the contains-only items in the needle tables of their fields (see ContainsField).
@@ -115,6 +115,7 @@ class RuleProgram {
   std::vector<uint32_t> gated_rules_;
   uint64_t gating_dictionaries_ = 0;         // bit per dictionary whose items gate rules
   const CompiledRule* built_for_ = nullptr;  // rules.data() of the vector laid out
+  uint64_t id_ = 0;  // unique per program built (copies share it: they answer alike)
 };
 
 }  // namespace trailhound::rules

@@ -209,7 +209,9 @@ TEST_F(RuleProgramTest, ACopiedRuleSetEvaluatesItsOwnRules) {
 // Enough `userAgent|contains` lists for a needle table, most in rules no field bounds (so the
 // needles gate them), mixed with lists the table must leave alone (cased, neq, a wildcard
 // inside, under `all`) and records whose userAgent decode does not settle.
-TEST_F(RuleProgramTest, NeedleTablesAgreeWithEachRuleAlone) {
+// `userAgent|contains` rule detections drawn from `state` (see the test below).
+std::vector<std::string> UserAgentDetections(uint64_t state) {
+  std::vector<std::string> detections;
   const char* const words[] = {"kali",
                                "curl/",
                                "Pacu",
@@ -221,8 +223,6 @@ TEST_F(RuleProgramTest, NeedleTablesAgreeWithEachRuleAlone) {
                                "bot",
                                "\xE2\x84\xAA"
                                "ali"};
-  std::vector<std::string> detections;
-  uint64_t state = 5;
   const auto below = [&state](size_t n) {
     state = state * 6364136223846793005ull + 1442695040888963407ull;
     return static_cast<size_t>((state >> 33) % n);
@@ -258,8 +258,15 @@ TEST_F(RuleProgramTest, NeedleTablesAgreeWithEachRuleAlone) {
         break;
     }
   }
-  const LoadedRules loaded = Load(detections);
+  return detections;
+}
+
+TEST_F(RuleProgramTest, NeedleTablesAgreeWithEachRuleAlone) {
+  const LoadedRules loaded = Load(UserAgentDetections(5));
   EXPECT_FALSE(loaded.program.gated_rules().empty());
+  // Another rule set on the same scratch: a text's needle hits remembered for one program are
+  // never taken for the other's.
+  const LoadedRules other = Load(UserAgentDetections(6));
   const char* const records[] = {
       R"({"userAgent":"Kali Linux curl/7.1"})",
       R"({"userAgent":"ÄRGER boto3"})",
@@ -276,22 +283,46 @@ TEST_F(RuleProgramTest, NeedleTablesAgreeWithEachRuleAlone) {
   };
   EvalScratch shared;
   size_t matches = 0;
-  for (const char* json : records) {
-    SCOPED_TRACE(json);
-    const Record record = Parse(json);
-    std::vector<uint32_t> matched;
-    MatchRules(loaded, *record.event, shared, matched);
-    std::vector<uint32_t> alone;
-    for (uint32_t i = 0; i < loaded.rules.size(); ++i) {
-      EvalScratch scratch;
-      if (RuleMatches(loaded.rules[i], *record.event, scratch)) {
-        alone.push_back(i);
+  for (int pass = 0; pass < 2; ++pass) {  // the second pass meets every text again
+    for (const char* json : records) {
+      for (const LoadedRules* rules : {&loaded, &other}) {
+        SCOPED_TRACE(json);
+        const Record record = Parse(json);
+        std::vector<uint32_t> matched;
+        MatchRules(*rules, *record.event, shared, matched);
+        std::vector<uint32_t> alone;
+        for (uint32_t i = 0; i < rules->rules.size(); ++i) {
+          EvalScratch scratch;
+          if (RuleMatches(rules->rules[i], *record.event, scratch)) {
+            alone.push_back(i);
+          }
+        }
+        EXPECT_EQ(matched, alone);
+        matches += alone.size();
       }
     }
-    EXPECT_EQ(matched, alone);
+  }
+  // More distinct texts than the scratch remembers, so they meet in its slots.
+  const char* const tails[] = {"kali", "boto", "Curl/", "none", "PACU", "AB"};
+  for (int i = 0; i < 1500; ++i) {
+    const std::string json =
+        R"({"userAgent":"agent-)" + std::to_string(i) + " " + tails[i % std::size(tails)] + "\"}";
+    SCOPED_TRACE(json);
+    const Record record = Parse(json);
+    const LoadedRules& rules = i % 3 == 0 ? other : loaded;
+    std::vector<uint32_t> matched;
+    MatchRules(rules, *record.event, shared, matched);
+    std::vector<uint32_t> alone;
+    for (uint32_t r = 0; r < rules.rules.size(); ++r) {
+      EvalScratch scratch;
+      if (RuleMatches(rules.rules[r], *record.event, scratch)) {
+        alone.push_back(r);
+      }
+    }
+    ASSERT_EQ(matched, alone);
     matches += alone.size();
   }
-  EXPECT_GE(matches, 100u);  // not vacuous
+  EXPECT_GE(matches, 4000u);  // not vacuous
 }
 
 }  // namespace
