@@ -212,17 +212,9 @@ TEST_F(RuleProgramTest, ACopiedRuleSetEvaluatesItsOwnRules) {
 // `userAgent|contains` rule detections drawn from `state` (see the test below).
 std::vector<std::string> UserAgentDetections(uint64_t state) {
   std::vector<std::string> detections;
-  const char* const words[] = {"kali",
-                               "curl/",
-                               "Pacu",
-                               "ärger",
-                               "boto",
-                               "k-1",
-                               "a",
-                               "ab",
-                               "bot",
-                               "\xE2\x84\xAA"
-                               "ali"};
+  const char* const words[] = {
+      "kali", "curl/", "Pacu", "ärger", "boto",
+      "k-1",  "a",     "ab",   "bot",   "\342\204\252ali"};  // U+212A KELVIN SIGN, which folds to k
   const auto below = [&state](size_t n) {
     state = state * 6364136223846793005ull + 1442695040888963407ull;
     return static_cast<size_t>((state >> 33) % n);
