@@ -112,6 +112,16 @@ struct EvalScratch {
   uint32_t memo_epoch = 0;
   uint64_t dictionaries_looked_up = 0;  // bit per RuleProgram dictionary, this event
   uint64_t dictionaries_settled = 0;    // of those, the ones whose lookup decided their items
+  std::vector<uint32_t> gate_hits;      // gating items a needle search found true, this event
+  // RuleProgram's recent needle searches: the program (its id, 0 for none) and table searched,
+  // the text, and the items the search marked true.
+  struct NeedleMemo {
+    uint64_t program = 0;
+    uint32_t table = 0;
+    std::string text;
+    std::vector<uint32_t> items;
+  };
+  std::vector<NeedleMemo> needle_memo;
 };
 
 // True when the rule's condition holds for the event (SIGMA.md §6-§10).

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <iterator>
 
 namespace trailhound::rules {
 namespace {
@@ -185,6 +186,36 @@ std::vector<std::string_view> FieldsOf(const CompiledRule& rule) {
   return fields;
 }
 
+// Sorts `out`, a concatenation of ascending lists, and drops repeats. A few lists are merged
+// run by run through the vector's own tail (no allocation once it has grown); the sort this
+// replaces was 3% of the 10,000-rule bench.
+void MergeRuns(std::vector<uint32_t>& out) {
+  constexpr size_t kMaxRuns = 8;
+  const size_t n = out.size();
+  std::array<size_t, kMaxRuns + 1> ends{};
+  size_t runs = 0;
+  for (size_t i = 1; i < n && runs <= kMaxRuns; ++i) {
+    if (out[i] <= out[i - 1]) {
+      ends[runs++] = i;
+    }
+  }
+  if (runs > kMaxRuns) {
+    std::sort(out.begin(), out.end());
+  } else if (runs > 0) {
+    ends[runs++] = n;
+    out.resize(2 * n);
+    for (size_t r = 1; r < runs; ++r) {
+      const auto merged = std::merge(out.begin(), out.begin() + static_cast<ptrdiff_t>(ends[r - 1]),
+                                     out.begin() + static_cast<ptrdiff_t>(ends[r - 1]),
+                                     out.begin() + static_cast<ptrdiff_t>(ends[r]),
+                                     out.begin() + static_cast<ptrdiff_t>(n));
+      std::copy(out.begin() + static_cast<ptrdiff_t>(n), merged, out.begin());
+    }
+    out.resize(n);
+  }
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+}
+
 }  // namespace
 
 FieldKeys AnalyzeRuleKeys(const CompiledRule& rule, std::string_view field) {
@@ -279,6 +310,7 @@ RuleIndex::RuleIndex(const std::vector<CompiledRule>& rules) : via_(rules.size()
       continue;
     }
     every_event_.push_back(i);
+    ++unindexed_;
     via_[i] = Via::kUnindexed;
   }
   // One-key paths first (eventName and eventSource stay at the front): Candidates finds them in
@@ -313,6 +345,13 @@ std::vector<std::string_view> RuleIndex::keyed_fields() const {
     out.push_back(field.path.text());
   }
   return out;
+}
+
+void RuleIndex::LeaveOut(const std::vector<uint32_t>& rules) {
+  std::vector<uint32_t> kept;
+  std::set_difference(every_event_.begin(), every_event_.end(), rules.begin(), rules.end(),
+                      std::back_inserter(kept));
+  every_event_ = std::move(kept);
 }
 
 void RuleIndex::Candidates(const event::Event& event, std::vector<uint32_t>& out, std::string& text,
@@ -368,8 +407,7 @@ void RuleIndex::Candidates(const event::Event& event, std::vector<uint32_t>& out
     }
   }
   if (lists > 1) {
-    std::sort(out.begin(), out.end());
-    out.erase(std::unique(out.begin(), out.end()), out.end());
+    MergeRuns(out);
   }
 }
 

@@ -50,7 +50,12 @@ class RuleIndex {
   // How a rule was indexed, for lint and stats.
   enum class Via : uint8_t { kNotApplicable, kEventName, kEventSource, kOtherField, kUnindexed };
   Via via(uint32_t rule) const { return via_[rule]; }
-  size_t unindexed_count() const { return every_event_.size(); }
+  size_t unindexed_count() const { return unindexed_; }
+  // The rules evaluated for every event, ascending.
+  const std::vector<uint32_t>& every_event() const { return every_event_; }
+  // Leaves `rules` (ascending, of every_event()) out of Candidates: the caller stands for them
+  // (RuleProgram::AddGatedCandidates). via() still says kUnindexed.
+  void LeaveOut(const std::vector<uint32_t>& rules);
   // The fields rules are keyed on, eventName and eventSource first.
   std::vector<std::string_view> keyed_fields() const;
 
@@ -87,6 +92,7 @@ class RuleIndex {
   std::vector<KeyedField> fields_;     // eventName, eventSource, other one-key paths, then dotted
   size_t scanned_ = 0;                 // fields_[0, scanned_) are one-key paths found by one scan
   std::vector<uint32_t> every_event_;  // unindexed rules, evaluated for every event
+  size_t unindexed_ = 0;               // every_event_'s size before LeaveOut
   std::vector<Via> via_;
 };
 

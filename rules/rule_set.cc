@@ -215,7 +215,9 @@ LoadedRules LoadRules(const std::vector<std::string>& paths, const CompileOption
   }
 
   loaded.index = RuleIndex(loaded.rules);
-  loaded.program = RuleProgram(loaded.rules);
+  // Unindexed rules that need a `contains` list are gated by its needles instead.
+  loaded.program = RuleProgram(loaded.rules, loaded.index.every_event());
+  loaded.index.LeaveOut(loaded.program.gated_rules());
   for (uint32_t i = 0; i < loaded.rules.size(); ++i) {
     if (loaded.index.via(i) == RuleIndex::Via::kUnindexed) {
       Diagnostic warning{
@@ -234,6 +236,7 @@ void MatchRules(const LoadedRules& loaded, const event::Event& event, EvalScratc
   matched.clear();
   loaded.index.Candidates(event, scratch.candidates, scratch.text, scratch.key);
   loaded.program.BeginEvent(scratch);
+  loaded.program.AddGatedCandidates(event, scratch, scratch.candidates);
   for (const uint32_t rule : scratch.candidates) {
     if (loaded.program.Matches(loaded.rules, rule, event, scratch)) {
       matched.push_back(rule);

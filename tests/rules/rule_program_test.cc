@@ -206,5 +206,116 @@ TEST_F(RuleProgramTest, ACopiedRuleSetEvaluatesItsOwnRules) {
   EXPECT_EQ(matched, (std::vector<uint32_t>{0, 1, 2, 3, 5, 7, 8, 10, 11, 12, 13}));
 }
 
+// Enough `userAgent|contains` lists for a needle table, most in rules no field bounds (so the
+// needles gate them), mixed with lists the table must leave alone (cased, neq, a wildcard
+// inside, under `all`) and records whose userAgent decode does not settle.
+// `userAgent|contains` rule detections drawn from `state` (see the test below).
+std::vector<std::string> UserAgentDetections(uint64_t state) {
+  std::vector<std::string> detections;
+  const char* const words[] = {
+      "kali", "curl/", "Pacu", "ärger", "boto",
+      "k-1",  "a",     "ab",   "bot",   "\342\204\252ali"};  // U+212A KELVIN SIGN, which folds to k
+  const auto below = [&state](size_t n) {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    return static_cast<size_t>((state >> 33) % n);
+  };
+  for (int i = 0; i < 60; ++i) {
+    std::string list = "[";
+    const size_t count = 1 + below(5);
+    for (size_t w = 0; w < count; ++w) {
+      list += std::string(w == 0 ? "'" : ", '") + words[below(std::size(words))] + "'";
+    }
+    list += "]";
+    const std::string modifiers[] = {"|contains",       "|contains",     "|contains",
+                                     "|contains|cased", "|contains|neq", "|contains|all"};
+    const std::string item = "userAgent" + modifiers[below(std::size(modifiers))] + ": " + list;
+    switch (below(5)) {
+      case 0:
+        detections.push_back("  s: {" + item + "}\n  condition: s\n");
+        break;
+      case 1:
+        detections.push_back("  s: {" + item + "}\n  f: {errorCode: AccessDenied}\n" +
+                             "  condition: s and not f\n");
+        break;
+      case 2:
+        detections.push_back("  s: {" + item + ", eventSource: s3.amazonaws.com}\n" +
+                             "  condition: s\n");
+        break;
+      case 3:
+        detections.push_back("  s: [{" + item + "}, {errorCode: AccessDenied}]\n  condition: s\n");
+        break;
+      default:
+        detections.push_back("  s: {" + item + "}\n  t: {userAgent|contains: 'x*y'}\n" +
+                             "  condition: s or t\n");
+        break;
+    }
+  }
+  return detections;
+}
+
+TEST_F(RuleProgramTest, NeedleTablesAgreeWithEachRuleAlone) {
+  const LoadedRules loaded = Load(UserAgentDetections(5));
+  EXPECT_FALSE(loaded.program.gated_rules().empty());
+  // Another rule set on the same scratch: a text's needle hits remembered for one program are
+  // never taken for the other's.
+  const LoadedRules other = Load(UserAgentDetections(6));
+  const char* const records[] = {
+      R"({"userAgent":"Kali Linux curl/7.1"})",
+      R"({"userAgent":"ÄRGER boto3"})",
+      R"({"userAgent":"\u212Aali"})",
+      R"({"userAgent":"xKyz","errorCode":"AccessDenied"})",
+      R"({"userAgent":"PACU","eventSource":"s3.amazonaws.com"})",
+      R"({"userAgent":"k-1","userAgent":"nothing"})",
+      R"({"userAgent":["kali","x"]})",
+      R"({"userAgent":{"a":"curl/"}})",
+      R"({"userAgent":7})",
+      R"({"userAgent":null,"errorCode":"AccessDenied"})",
+      R"({"eventSource":"s3.amazonaws.com"})",
+      R"({"userAgent":""})",
+  };
+  EvalScratch shared;
+  size_t matches = 0;
+  for (int pass = 0; pass < 2; ++pass) {  // the second pass meets every text again
+    for (const char* json : records) {
+      for (const LoadedRules* rules : {&loaded, &other}) {
+        SCOPED_TRACE(json);
+        const Record record = Parse(json);
+        std::vector<uint32_t> matched;
+        MatchRules(*rules, *record.event, shared, matched);
+        std::vector<uint32_t> alone;
+        for (uint32_t i = 0; i < rules->rules.size(); ++i) {
+          EvalScratch scratch;
+          if (RuleMatches(rules->rules[i], *record.event, scratch)) {
+            alone.push_back(i);
+          }
+        }
+        EXPECT_EQ(matched, alone);
+        matches += alone.size();
+      }
+    }
+  }
+  // More distinct texts than the scratch remembers, so they meet in its slots.
+  const char* const tails[] = {"kali", "boto", "Curl/", "none", "PACU", "AB"};
+  for (int i = 0; i < 1500; ++i) {
+    const std::string json =
+        R"({"userAgent":"agent-)" + std::to_string(i) + " " + tails[i % std::size(tails)] + "\"}";
+    SCOPED_TRACE(json);
+    const Record record = Parse(json);
+    const LoadedRules& rules = i % 3 == 0 ? other : loaded;
+    std::vector<uint32_t> matched;
+    MatchRules(rules, *record.event, shared, matched);
+    std::vector<uint32_t> alone;
+    for (uint32_t r = 0; r < rules.rules.size(); ++r) {
+      EvalScratch scratch;
+      if (RuleMatches(rules.rules[r], *record.event, scratch)) {
+        alone.push_back(r);
+      }
+    }
+    ASSERT_EQ(matched, alone);
+    matches += alone.size();
+  }
+  EXPECT_GE(matches, 4000u);  // not vacuous
+}
+
 }  // namespace
 }  // namespace trailhound::rules
