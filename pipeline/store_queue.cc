@@ -276,6 +276,9 @@ base::Status Store::CompactAll() {
 uint64_t Store::DiskBytes() const {
   uint64_t sst_bytes = 0;
   impl_->db->GetAggregatedIntProperty("rocksdb.total-sst-files-size", &sst_bytes);
+  // Event bodies live in blob files (store_rocksdb.cc), which the SST total leaves out.
+  uint64_t blob_bytes = 0;
+  impl_->db->GetAggregatedIntProperty("rocksdb.total-blob-file-size", &blob_bytes);
   uint64_t wal_bytes = 0;
   rocksdb::VectorLogPtr wal_files;
   if (impl_->db->GetSortedWalFiles(wal_files).ok()) {
@@ -285,7 +288,7 @@ uint64_t Store::DiskBytes() const {
       }
     }
   }
-  return sst_bytes + wal_bytes;
+  return sst_bytes + blob_bytes + wal_bytes;
 }
 
 }  // namespace trailhound::pipeline

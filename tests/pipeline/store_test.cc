@@ -303,6 +303,36 @@ TEST(Store, RetentionDropsWholeOldDaysOnly) {
   EXPECT_GT(store->DiskBytes(), 0u);
 }
 
+// Event bodies live in blob files (store_rocksdb.cc) with garbage collection off: the space of
+// expired days must still come back once compaction has dropped their keys, and DiskBytes must
+// count blob files at all.
+TEST(Store, RetentionFreesTheDiskSpaceOfExpiredEvents) {
+  TempDir dir;
+  std::unique_ptr<Store> store = OpenStore(dir.path(), {"a"}, /*retention_ns=*/2 * kDayNs);
+  std::string body = R"({"pad":")";
+  body.append(1000, 'x').append(R"("})");
+  constexpr int kPerDay = 4000;
+  for (int64_t day : {7, 10}) {  // one flush each, as days arrive one after another
+    StoreBatch batch = store->NewBatch();
+    for (int i = 0; i < kPerDay; ++i) {
+      batch.PutEvent(day * kDayNs + i, std::to_string(i), body);
+    }
+    ASSERT_TRUE(store->Write(batch).ok());
+    ASSERT_TRUE(store->CompactAll().ok());
+  }
+  const uint64_t before = store->DiskBytes();
+  EXPECT_GT(before, uint64_t{2} * kPerDay * body.size());
+
+  ASSERT_TRUE(store->ApplyRetention(10 * kDayNs + 12 * kHourNs).ok());  // day 7 expires
+  ASSERT_TRUE(store->CompactAll().ok());
+  const uint64_t after = store->DiskBytes();
+  EXPECT_LT(after, before - uint64_t{kPerDay} * body.size() * 9 / 10);
+  EXPECT_GT(after, uint64_t{kPerDay} * body.size());
+  std::vector<StoredEvent> events;
+  ASSERT_TRUE(store->ReadEvents(0, 20 * kDayNs, 2 * kPerDay, events).ok());
+  EXPECT_EQ(events.size(), size_t{kPerDay});
+}
+
 TEST(StoreKeys, DedupRecordsExpireByEventTimeNotWriteTime) {
   std::string old_record = store_keys::DedupValue(1 * kDayNs, 5);
   std::string new_record = store_keys::DedupValue(40 * kDayNs, 6);
