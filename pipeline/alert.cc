@@ -174,12 +174,30 @@ void PutTail(Writer& w) {
   w.EndObject();
 }
 
-// An event known only by id and account (a correlation window closed by a later record).
+// An event known by id and account at most: a correlation window closed by a later record, or
+// no event at all (an operational alert). Every key of PutEvent is there, unknown ones null
+// (DETECTIONS.md §5.1 makes `event` an object), so consumers can read `event.eventName` from any
+// alert without a type check.
 void PutEventById(Writer& w, std::string_view event_id, std::string_view account) {
   w.Key("event");
   w.StartObject();
-  Put(w, "eventID", event_id);
+  PutOrNull(w, "eventID", event_id);
+  for (const char* key : {"eventTime", "eventName", "eventSource", "awsRegion"}) {
+    w.Key(key);
+    w.Null();
+  }
   PutOrNull(w, "recipientAccountId", account);
+  for (const char* key : {"sourceIPAddress", "userAgent", "errorCode", "readOnly"}) {
+    w.Key(key);
+    w.Null();
+  }
+  w.Key("userIdentity");
+  w.StartObject();
+  for (const char* key : {"type", "arn", "accountId", "principalId", "accessKeyId"}) {
+    w.Key(key);
+    w.Null();
+  }
+  w.EndObject();
   w.EndObject();
 }
 
@@ -326,8 +344,7 @@ std::string FormatEventsLostAlert(const EventsLost& lost, int64_t now_ns) {
   Put(w, "time", now);
   Put(w, "summary", base::StrCat({rule.title, " | ", where}));
   PutRule(w, rule, "builtin");
-  w.Key("event");
-  w.Null();
+  PutEventById(w, "", "");
   w.Key("correlation");
   w.Null();
   PutDedup(w, now, now);

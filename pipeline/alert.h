@@ -34,7 +34,8 @@ std::string FormatAlert(const rules::CompiledRule& rule, const event::Event& eve
 // A correlation alert (SIGMA.md §13, DETECTIONS.md §5.1): id keyed on the group's canonical JSON
 // and the window's first eventID; `correlation` filled. `completing` is the record being
 // processed when the alert fired: when it is the alert's event its fields fill `event` and
-// `input`, otherwise (a window closed by the watermark) `event` holds the id and account only.
+// `input`, otherwise (a window closed by the watermark) `event` holds the id and account, every
+// other field null.
 std::string FormatCorrelationAlert(const rules::CorrelationAlert& alert,
                                    const event::Event* completing, const AlertInput& input,
                                    int64_t now_ns);
@@ -43,8 +44,8 @@ std::string FormatCorrelationAlert(const rules::CorrelationAlert& alert,
 // high. A Kafka partition's offset was reset because the position to resume from was gone
 // (retention overran it while the daemon was down or behind): the CloudTrail events in between
 // were never read, a gap in detection that is itself worth an analyst's attention
-// (AT-LEAST-ONCE.md §12 row 14). `event` is null (no event triggered it); `input` names the
-// partition and the lost position, and `pipeline.message` holds librdkafka's words.
+// (AT-LEAST-ONCE.md §12 row 14). No event triggered it: every `event` field is null; `input` names
+// the partition and the lost position, and `pipeline.message` holds librdkafka's words.
 struct EventsLost {
   std::string topic;
   int32_t partition = -1;
