@@ -91,6 +91,7 @@ void BatchWriter::Run() {
     }
     lock.lock();
     failed_ = failed_ || !finished.status.ok();
+    finished.batch.emplace(std::move(waiting_.front().second));
     waiting_.pop_front();
     finished_.push_back(std::move(finished));
     caller_wake_.notify_all();

@@ -18,6 +18,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -40,6 +41,7 @@ class BatchWriter {
     uint64_t ticket = 0;
     base::Status status;
     std::chrono::steady_clock::duration write_time{};
+    std::optional<StoreBatch> batch;  // handed back, for StoreBatch::Reset and reuse
   };
 
   // Store::Write, or a stand-in in tests.

@@ -93,7 +93,12 @@ const std::shared_ptr<const std::string>& ConsumerPipeline::SourceName(
 
 void ConsumerPipeline::StartBatchIfNeeded() {
   if (!batch_.has_value()) {
-    batch_.emplace(store_.NewBatch());
+    if (spare_batches_.empty()) {
+      batch_.emplace(store_.NewBatch());
+    } else {
+      batch_.emplace(std::move(spare_batches_.back()));
+      spare_batches_.pop_back();
+    }
     batch_messages_ = 0;
     batch_started_ms_ = SteadyMillis();
   }
@@ -372,7 +377,7 @@ base::Result<size_t> ConsumerPipeline::FinishWrites(std::vector<BatchWriter::Fin
     spdlog::warn("store write failed and was retried ({} retries so far)", retries);
     counters_.write_retries = retries;
   }
-  for (const BatchWriter::Finished& done : finished) {
+  for (BatchWriter::Finished& done : finished) {
     TH_CHECK(!in_flight_.empty() && in_flight_.front().ticket == done.ticket);
     if (!done.status.ok()) {
       // This batch and every later one stay unstored; the caller stops without committing.
@@ -389,6 +394,10 @@ base::Result<size_t> ConsumerPipeline::FinishWrites(std::vector<BatchWriter::Fin
     }
     in_flight_.pop_front();
     ++counters_.batches;
+    if (done.batch.has_value() && spare_batches_.size() < kSpareBatches) {
+      done.batch->Reset();
+      spare_batches_.push_back(std::move(*done.batch));
+    }
     if (options_.metrics != nullptr) {
       options_.metrics->StageLatency(metrics::Stage::kStore).Observe(Seconds(done.write_time));
     }

@@ -163,6 +163,9 @@ class ConsumerPipeline : public RebalanceListener, private DecodeSink {
   std::chrono::steady_clock::duration evaluate_time_{};  // within the message being added
 
   std::optional<StoreBatch> batch_;
+  // Written batches kept for reuse (StoreBatch::Reset): as many as can be in flight at once.
+  static constexpr size_t kSpareBatches = 2;
+  std::vector<StoreBatch> spare_batches_;
   size_t batch_messages_ = 0;
   int64_t batch_started_ms_ = 0;
   std::map<TopicPartition, int64_t> batch_next_offsets_;

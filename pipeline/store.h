@@ -115,6 +115,10 @@ class StoreBatch {
   size_t dead_letters() const { return dead_letters_; }
   size_t duplicate_alerts() const { return duplicate_alerts_; }
   bool empty() const;
+  // Empties a written batch for the next one, keeping its buffer: a batch is megabytes of
+  // events, and a new buffer page-faults its way through them again (1.8 % of the daemon's
+  // samples in bench_daemon, on the polling thread).
+  void Reset();
 
  private:
   friend class Store;

@@ -215,6 +215,16 @@ bool StoreBatch::empty() const {
   return batch_->Count() == 0;
 }
 
+void StoreBatch::Reset() {
+  batch_->Clear();  // keeps the buffer's capacity
+  alert_ids_.clear();
+  last_seq_ = 0;
+  events_ = 0;
+  alerts_ = 0;
+  dead_letters_ = 0;
+  duplicate_alerts_ = 0;
+}
+
 void StoreBatch::PutEvent(int64_t event_time_ns, std::string_view event_id,
                           std::string_view raw_json) {
   MustSucceed(

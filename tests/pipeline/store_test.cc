@@ -333,6 +333,33 @@ TEST(Store, RetentionFreesTheDiskSpaceOfExpiredEvents) {
   EXPECT_EQ(events.size(), size_t{kPerDay});
 }
 
+// The polling thread reuses written batches (ConsumerPipeline): a reset batch holds nothing
+// of its last life, and what is put in it next is written as in a new one.
+TEST(Store, AResetBatchIsWrittenAsANewOne) {
+  TempDir dir;
+  std::unique_ptr<Store> store = OpenStore(dir.path());
+  StoreBatch batch = store->NewBatch();
+  batch.PutEvent(1 * kDayNs, "first", R"({"n":1})");
+  ASSERT_TRUE(AddAlert(batch, "alert-1", 1 * kDayNs));
+  ASSERT_TRUE(store->Write(batch).ok());
+
+  batch.Reset();
+  EXPECT_TRUE(batch.empty());
+  EXPECT_EQ(batch.events(), 0u);
+  EXPECT_EQ(batch.alerts(), 0u);
+  EXPECT_FALSE(AddAlert(batch, "alert-1", 1 * kDayNs));  // written before: a duplicate
+  EXPECT_EQ(batch.duplicate_alerts(), 1u);
+  batch.PutEvent(1 * kDayNs + 1, "second", R"({"n":2})");
+  ASSERT_TRUE(AddAlert(batch, "alert-2", 1 * kDayNs));
+  ASSERT_TRUE(store->Write(batch).ok());
+
+  std::vector<StoredEvent> events;
+  ASSERT_TRUE(store->ReadEvents(0, 2 * kDayNs, 10, events).ok());
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[1].raw_json, R"({"n":2})");
+  EXPECT_EQ(QueuedSeqs(*store, "a").size(), 2u);
+}
+
 TEST(StoreKeys, DedupRecordsExpireByEventTimeNotWriteTime) {
   std::string old_record = store_keys::DedupValue(1 * kDayNs, 5);
   std::string new_record = store_keys::DedupValue(40 * kDayNs, 6);
