@@ -199,6 +199,7 @@ class Store {
   explicit Store(const StoreOptions& options);
   base::Status LoadCounters();
   base::Status CountQueues();
+  void CompactExpiredEvents(const std::string& begin, const std::string& end);
   base::Status TrimOutbox();
   void AddToDepths(uint64_t alerts, uint64_t dead_letters, bool add);
 

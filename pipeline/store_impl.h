@@ -10,6 +10,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include <rocksdb/compaction_filter.h>
@@ -65,6 +66,10 @@ struct Store::Impl {
   uint32_t events_deleted_before_day = 0;
   // Outbox bodies below this seq are deleted; guarded by retention_mu like the day above.
   uint64_t outbox_trimmed_before = 0;
+  // Compacts the expired days away in the background (ApplyRetention); joined by ~Impl after
+  // DisableManualCompaction has cut it short. Guarded by retention_mu.
+  std::thread expired_compaction;
+  std::atomic<bool> expired_compaction_done{true};
 
   ~Impl();
   base::Status Get(rocksdb::ColumnFamilyHandle* family, std::string_view key, std::string& value,

@@ -1,9 +1,13 @@
 // pipeline/store_queue.cc: the per-sink queues, dead letters, event reads and retention of the
 // store (AT-LEAST-ONCE.md §6, §7). Opening and writing are in store_rocksdb.cc.
+#include <pthread.h>
+
 #include <algorithm>
 #include <limits>
 #include <map>
 #include <memory>
+#include <string>
+#include <thread>
 #include <utility>
 
 #include <rocksdb/db.h>
@@ -219,14 +223,43 @@ base::Status Store::ApplyRetention(int64_t now_ns) {
   int64_t cutoff_ns = now_ns - options_.retention_ns;
   uint32_t first_kept_day = keys::EventDay(cutoff_ns);
   if (first_kept_day > impl_->events_deleted_before_day) {
-    rocksdb::Status status = impl_->db->DeleteRange(impl_->write_options, impl_->events,
-                                                    keys::DayKey(0), keys::DayKey(first_kept_day));
+    const std::string begin = keys::DayKey(0);
+    const std::string end = keys::DayKey(first_kept_day);
+    rocksdb::Status status =
+        impl_->db->DeleteRange(impl_->write_options, impl_->events, begin, end);
     if (!status.ok()) {
       return FromRocks(status, "store: delete expired events");
     }
     impl_->events_deleted_before_day = first_kept_day;
+    CompactExpiredEvents(begin, end);
   }
   return TrimOutbox();
+}
+
+// Event bodies are in blob files, whose space returns only once compaction has dropped every
+// key pointing into them. New writes land after the expired range, so the automatic
+// compactions may not reach it for a long time: a manual one does, on a thread of its own so
+// the caller (the daemon's polling loop) does not wait. Keys only, so it is quick; if the last
+// one still runs, this one is left to the next call. REQUIRES: retention_mu held.
+void Store::CompactExpiredEvents(const std::string& begin, const std::string& end) {
+  if (!impl_->expired_compaction_done.load()) {
+    return;
+  }
+  if (impl_->expired_compaction.joinable()) {
+    impl_->expired_compaction.join();
+  }
+  impl_->expired_compaction_done = false;
+  impl_->expired_compaction = std::thread([impl = impl_.get(), begin, end] {
+    pthread_setname_np(pthread_self(), "th-store-expire");
+    rocksdb::CompactRangeOptions options;
+    options.exclusive_manual_compaction = false;  // automatic compactions go on meanwhile
+    const rocksdb::Slice from(begin);
+    const rocksdb::Slice to(end);
+    // Fails only when cut short at close (Incomplete) or on an I/O error, which the next write
+    // reports; the next call tries again.
+    impl->db->CompactRange(options, impl->events, &from, &to).PermitUncheckedError();
+    impl->expired_compaction_done = true;
+  });
 }
 
 // REQUIRES: retention_mu held.

@@ -131,6 +131,10 @@ Store::Impl::~Impl() {
   if (db == nullptr) {
     return;
   }
+  if (expired_compaction.joinable()) {
+    db->DisableManualCompaction();  // a running CompactRange returns at once
+    expired_compaction.join();
+  }
   for (rocksdb::ColumnFamilyHandle* handle : handles) {
     db->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
   }
