@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -27,6 +28,13 @@ class AlertSink {
   // so they are acknowledged instead of sent twice. Sinks that cannot read back append nothing.
   virtual base::Status Recover(const std::vector<OutboxEntry>& pending,
                                std::vector<uint64_t>& already_delivered) = 0;
+
+  // Recovery positions (AT-LEAST-ONCE.md §7), for sinks that can read back from one: where the
+  // destination stands after everything confirmed so far, acknowledged in the same write as
+  // the entries; and, before Recover, the position the last such acknowledgement recorded,
+  // from which Recover then reads (instead of a bounded tail). Empty: the sink keeps none.
+  virtual std::string RecoveryPosition() const { return {}; }
+  virtual void SetRecordedPosition(std::string_view /*position*/) {}
 
   // Sends `entries` in order and returns how many of them, from the front, the destination has
   // confirmed. May block, but returns promptly after Stop(). An error means none beyond the

@@ -52,6 +52,29 @@ base::Status ReadTail(int fd, const std::string& path, size_t max_bytes, std::st
   return base::Status::Ok();
 }
 
+// Reads bytes [from, end of file) of `fd`.
+base::Status ReadFrom(int fd, const std::string& path, uint64_t from, std::string& out) {
+  struct stat info;
+  if (::fstat(fd, &info) != 0) {
+    return ErrnoStatus("cannot stat", path);
+  }
+  const uint64_t size = static_cast<uint64_t>(info.st_size);
+  out.resize(size > from ? size - from : 0);
+  size_t done = 0;
+  while (done < out.size()) {
+    ssize_t got =
+        ::pread(fd, out.data() + done, out.size() - done, static_cast<off_t>(from + done));
+    if (got < 0 && errno == EINTR) {
+      continue;
+    }
+    if (got <= 0) {
+      return ErrnoStatus("cannot read", path);
+    }
+    done += static_cast<size_t>(got);
+  }
+  return base::Status::Ok();
+}
+
 // Adds the alert ids of the complete lines in `tail`. A tail that does not start the file
 // begins inside a line, which is skipped.
 void CollectAlertIds(std::string_view tail, bool starts_file,
@@ -192,13 +215,116 @@ base::Status FileSink::OpenCurrent() {
     return ErrnoStatus("cannot stat", options_.path);
   }
   size_ = static_cast<uint64_t>(info.st_size);
+  device_ = static_cast<uint64_t>(info.st_dev);
+  inode_ = static_cast<uint64_t>(info.st_ino);
   file_day_ =
       size_ == 0 ? -1 : DayOf(int64_t{info.st_mtim.tv_sec} * 1'000'000'000 + info.st_mtim.tv_nsec);
   return base::Status::Ok();
 }
 
+std::string FileSink::RecoveryPosition() const {
+  return "file:" + std::to_string(device_) + ":" + std::to_string(inode_) + ":" +
+         std::to_string(size_);
+}
+
+void FileSink::SetRecordedPosition(std::string_view position) {
+  recorded_.reset();
+  unsigned long long device = 0;
+  unsigned long long inode = 0;
+  unsigned long long offset = 0;
+  int used = 0;
+  const std::string text(position);
+  if (std::sscanf(text.c_str(), "file:%llu:%llu:%llu%n", &device, &inode, &offset, &used) == 3 &&
+      static_cast<size_t>(used) == text.size()) {
+    recorded_ = Position{device, inode, offset};
+  }
+}
+
 base::Status FileSink::Recover(const std::vector<OutboxEntry>& pending,
                                std::vector<uint64_t>& already_delivered) {
+  std::unordered_set<std::string> ids;
+  base::Result<bool> past_position = CollectPastPosition(ids);
+  if (!past_position.has_value()) {
+    return past_position.error();
+  }
+  if (!*past_position) {
+    ids.clear();
+    if (base::Status status = CollectTails(ids); !status.ok()) {
+      return status;
+    }
+  }
+  for (const OutboxEntry& entry : pending) {
+    if (ids.contains(entry.alert_id)) {
+      already_delivered.push_back(entry.seq);
+    }
+  }
+  return base::Status::Ok();
+}
+
+// The recorded position is where the last acknowledged line ended, in the file that was
+// current then. Everything after it, in that file (rotated since, perhaps), in any file rotated
+// after it, and in the current file, may hold alerts delivered but not acknowledged.
+base::Result<bool> FileSink::CollectPastPosition(std::unordered_set<std::string>& ids) {
+  if (!recorded_.has_value()) {
+    return false;
+  }
+  const auto same_file = [this](const std::string& path, uint64_t& size) {
+    struct stat info;
+    if (::stat(path.c_str(), &info) != 0) {
+      return false;
+    }
+    size = static_cast<uint64_t>(info.st_size);
+    return static_cast<uint64_t>(info.st_dev) == recorded_->device &&
+           static_cast<uint64_t>(info.st_ino) == recorded_->inode;
+  };
+  // Oldest first: the recorded file, the files rotated after it, then the current one.
+  std::vector<std::pair<std::string, uint64_t>> reads;
+  uint64_t size = 0;
+  if (same_file(options_.path, size)) {
+    if (recorded_->offset > size) {
+      return false;  // cut by someone else: the position means nothing any more
+    }
+    reads.emplace_back(options_.path, recorded_->offset);
+  } else {
+    const std::vector<std::string> rotated = RotatedAlertFiles(options_.path);
+    size_t found = rotated.size();
+    for (size_t i = rotated.size(); i-- > 0;) {
+      if (same_file(rotated[i], size)) {
+        found = i;
+        break;
+      }
+    }
+    if (found == rotated.size() || recorded_->offset > size) {
+      return false;  // rotated away (keep_files) or cut
+    }
+    reads.emplace_back(rotated[found], recorded_->offset);
+    for (size_t i = found + 1; i < rotated.size(); ++i) {
+      reads.emplace_back(rotated[i], 0);
+    }
+    reads.emplace_back(options_.path, 0);
+  }
+  for (size_t i = 0; i < reads.size(); ++i) {
+    const auto& [path, from] = reads[i];
+    const bool current = i + 1 == reads.size();
+    int read_fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (read_fd < 0) {
+      return ErrnoStatus("cannot open alert file", path);
+    }
+    std::string text;
+    base::Status status = ReadFrom(read_fd, path, from, text);
+    ::close(read_fd);
+    if (status.ok() && current) {
+      status = CutTornLine(text, from);
+    }
+    if (!status.ok()) {
+      return status;
+    }
+    CollectAlertIds(text, /*starts_file=*/true, ids);  // each read starts at a line
+  }
+  return true;
+}
+
+base::Status FileSink::CollectTails(std::unordered_set<std::string>& ids) {
   int read_fd = ::open(options_.path.c_str(), O_RDONLY | O_CLOEXEC);
   if (read_fd < 0) {
     return ErrnoStatus("cannot open alert file", options_.path);
@@ -211,10 +337,9 @@ base::Status FileSink::Recover(const std::vector<OutboxEntry>& pending,
   if (status.ok()) {
     status = CutTornLine(tail, tail_start);
   }
-  if (!status.ok() || pending.empty()) {
+  if (!status.ok()) {
     return status;
   }
-  std::unordered_set<std::string> ids;
   CollectAlertIds(tail, tail_start == 0, ids);
   // Just after a rotation the newest lines may sit at the end of the newest rotated file.
   const std::vector<std::string> rotated = RotatedAlertFiles(options_.path);
@@ -229,11 +354,6 @@ base::Status FileSink::Recover(const std::vector<OutboxEntry>& pending,
         return status;
       }
       CollectAlertIds(tail, tail_start == 0, ids);
-    }
-  }
-  for (const OutboxEntry& entry : pending) {
-    if (ids.contains(entry.alert_id)) {
-      already_delivered.push_back(entry.seq);
     }
   }
   return base::Status::Ok();

@@ -3,10 +3,13 @@
 // confirmed; a line over 1 MiB is shrunk first (alert_shrink.h). The file rotates by size and by
 // UTC day: it is fsync'ed and renamed `<stem>-<YYYYMMDDTHHMMSSZ>.ndjson` beside it (the time of
 // its last write; `alerts.ndjson` gives `alerts-20261123T101500Z.ndjson`), and the oldest rotated
-// files beyond `keep_files` are removed. After a crash, Recover reads the tail of the file (and
-// of the newest rotated one), cuts a torn last line and reports the queued alerts whose ids are
-// already there, so they are acknowledged instead of written twice (AT-LEAST-ONCE.md §7). Used
-// by one SinkWorker thread; Stop may be called from any thread.
+// files beyond `keep_files` are removed. After a crash, Recover reads what was written past the
+// recovery position of the last acknowledgement (the file's identity and size then; through
+// any rotations since), cuts a torn last line and reports the queued alerts whose ids are
+// already there, so they are acknowledged instead of written twice (AT-LEAST-ONCE.md §7).
+// Without a usable position (none recorded yet, or its file rotated away) it reads the last
+// `recover_tail_bytes` of the file and of the newest rotated one instead. Used by one
+// SinkWorker thread; Stop may be called from any thread.
 #pragma once
 
 #include <atomic>
@@ -14,8 +17,10 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "pipeline/base/result.h"
@@ -55,6 +60,10 @@ class FileSink : public AlertSink {
   base::Status Recover(const std::vector<OutboxEntry>& pending,
                        std::vector<uint64_t>& already_delivered) override;
   base::Result<size_t> Deliver(const std::vector<OutboxEntry>& entries) override;
+  // `file:<device>:<inode>:<size>` of the current file: every confirmed line ends at or
+  // before it (a failed write is cut back).
+  std::string RecoveryPosition() const override;
+  void SetRecordedPosition(std::string_view position) override;
   void Stop() override { stopping_ = true; }
 
  private:
@@ -72,6 +81,18 @@ class FileSink : public AlertSink {
   // `tail_start` and is cut to match.
   base::Status CutTornLine(std::string& tail, uint64_t tail_start);
   base::Status SyncDirectory();
+  // Recover's two ways to find the ids already written; false when the position is unusable.
+  base::Result<bool> CollectPastPosition(std::unordered_set<std::string>& ids);
+  base::Status CollectTails(std::unordered_set<std::string>& ids);
+
+  struct Position {
+    uint64_t device = 0;
+    uint64_t inode = 0;
+    uint64_t offset = 0;
+  };
+  std::optional<Position> recorded_;  // SetRecordedPosition
+  uint64_t device_ = 0;               // of the current file
+  uint64_t inode_ = 0;
 
   FileSinkOptions options_;
   int fd_ = -1;

@@ -41,10 +41,11 @@ bool SinkWorker::Prepare(std::stop_token stop) {
     std::move(entries_.begin(), entries_.end(), std::back_inserter(pending));
   }
   if (status.ok()) {
+    sink_.SetRecordedPosition(store_.SinkPosition(sink_.name()));
     status = sink_.Recover(pending, already_delivered);
   }
   if (status.ok()) {
-    status = store_.Acknowledge(sink_.name(), already_delivered);
+    status = store_.Acknowledge(sink_.name(), already_delivered, sink_.RecoveryPosition());
   }
   if (!status.ok()) {
     RecordError(status);
@@ -101,7 +102,8 @@ base::Status SinkWorker::AcknowledgePending() {
   if (unacknowledged_.empty()) {
     return base::Status::Ok();
   }
-  base::Status status = store_.Acknowledge(sink_.name(), unacknowledged_);
+  // Nothing was delivered since these entries, so the sink's position is just past them.
+  base::Status status = store_.Acknowledge(sink_.name(), unacknowledged_, sink_.RecoveryPosition());
   if (status.ok()) {
     unacknowledged_.clear();
   }

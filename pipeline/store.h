@@ -163,8 +163,12 @@ class Store {
   // contents of `out`. The read functions below replace `out` likewise.
   base::Status ReadQueue(std::string_view sink, uint64_t after_seq, size_t max,
                          std::vector<OutboxEntry>& out) const;
-  // The sink has confirmed these entries: their queue keys go, in one write.
-  base::Status Acknowledge(std::string_view sink, const std::vector<uint64_t>& seqs);
+  // The sink has confirmed these entries: their queue keys go, in one write, with the sink's
+  // recovery position after them when it keeps one (AT-LEAST-ONCE.md §7).
+  base::Status Acknowledge(std::string_view sink, const std::vector<uint64_t>& seqs,
+                           std::string_view position = {});
+  // The recovery position of the sink's last acknowledgement that carried one; empty if none.
+  std::string SinkPosition(std::string_view sink) const;
   // Entries still queued for a sink.
   uint64_t QueueDepth(std::string_view sink) const;
   // Up to `max` alert bodies still kept in the outbox with seq > after_seq, whether or not a

@@ -166,6 +166,12 @@ std::string NextOffsetKey(std::string_view topic, int32_t partition) {
   return key;
 }
 
+std::string SinkPositionKey(std::string_view sink) {
+  std::string key = "sink_position/";
+  key.append(sink);
+  return key;
+}
+
 std::string CorrelationPrefix(std::string_view topic, int32_t partition) {
   std::string key(topic);
   key.push_back('\0');

@@ -47,6 +47,8 @@ struct SinkQueueKeyParts {
 std::optional<SinkQueueKeyParts> ParseSinkQueueKey(std::string_view key);
 
 std::string NextOffsetKey(std::string_view topic, int32_t partition);
+// A sink's recovery position (AT-LEAST-ONCE.md §7), in `meta`.
+std::string SinkPositionKey(std::string_view sink);
 
 // correlation records: topic | 0x00 | partition (u32) | offset (u64) | index in message (u32).
 // A partition's records lie in [CorrelationPrefix, CorrelationPrefix + 0xFF), in offset order.

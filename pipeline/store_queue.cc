@@ -64,13 +64,21 @@ void SubtractSaturating(std::atomic<uint64_t>& counter, uint64_t amount) {
 }
 
 // Deletes prefix|seq for every seq in one write. SingleDelete: each such key was written once.
+// `also`, when given, is written in the same batch (a sink's recovery position).
 base::Status DeleteSeqKeys(rocksdb::DB& db, const rocksdb::WriteOptions& options,
                            rocksdb::ColumnFamilyHandle* family, std::string_view prefix,
-                           const std::vector<uint64_t>& seqs, std::string_view what) {
+                           const std::vector<uint64_t>& seqs, std::string_view what,
+                           rocksdb::ColumnFamilyHandle* also_family = nullptr,
+                           std::string_view also_key = {}, std::string_view also_value = {}) {
   if (seqs.empty()) {
     return base::Status::Ok();
   }
   rocksdb::WriteBatch batch;
+  if (also_family != nullptr) {
+    if (rocksdb::Status status = batch.Put(also_family, also_key, also_value); !status.ok()) {
+      return FromRocks(status, what);
+    }
+  }
   std::string key;
   for (uint64_t seq : seqs) {
     key.assign(prefix);
@@ -136,9 +144,12 @@ base::Status Store::ReadQueue(std::string_view sink, uint64_t after_seq, size_t 
   return it->status().ok() ? base::Status::Ok() : FromRocks(it->status(), "store: read queue");
 }
 
-base::Status Store::Acknowledge(std::string_view sink, const std::vector<uint64_t>& seqs) {
-  if (base::Status status = DeleteSeqKeys(*impl_->db, impl_->write_options, impl_->sinkq,
-                                          keys::SinkQueuePrefix(sink), seqs, "store: acknowledge");
+base::Status Store::Acknowledge(std::string_view sink, const std::vector<uint64_t>& seqs,
+                                std::string_view position) {
+  const std::string position_key = keys::SinkPositionKey(sink);
+  if (base::Status status = DeleteSeqKeys(
+          *impl_->db, impl_->write_options, impl_->sinkq, keys::SinkQueuePrefix(sink), seqs,
+          "store: acknowledge", position.empty() ? nullptr : impl_->meta, position_key, position);
       !status.ok()) {
     return status;
   }
@@ -146,6 +157,15 @@ base::Status Store::Acknowledge(std::string_view sink, const std::vector<uint64_
     SubtractSaturating(depth->second, seqs.size());
   }
   return base::Status::Ok();
+}
+
+std::string Store::SinkPosition(std::string_view sink) const {
+  std::string value;
+  bool found = false;
+  if (!impl_->Get(impl_->meta, keys::SinkPositionKey(sink), value, found).ok() || !found) {
+    return {};
+  }
+  return value;
 }
 
 uint64_t Store::QueueDepth(std::string_view sink) const {

@@ -129,6 +129,11 @@ TEST(SinkWorker, FileSinkGetsEachAlertOnceAndQueueEmpties) {
   std::vector<OutboxEntry> left;
   ASSERT_TRUE(store->ReadQueue("file", 0, 10, left).ok());
   EXPECT_TRUE(left.empty());
+  // Each acknowledgement recorded where the file stood (AT-LEAST-ONCE.md §7): at the end now.
+  EXPECT_EQ(store->SinkPosition("file"), (*sink)->RecoveryPosition());
+  std::string file_size = ":";  // appended: GCC 12's false -Wrestrict, as above
+  file_size.append(std::to_string(ReadFile(dir.Join("alerts.ndjson")).size()));
+  EXPECT_TRUE((*sink)->RecoveryPosition().ends_with(file_size)) << (*sink)->RecoveryPosition();
 }
 
 TEST(SinkWorker, RecoverAcknowledgesLinesAlreadyWrittenAndCutsTornLine) {
@@ -217,6 +222,56 @@ TEST(FileSink, RecoverFindsLinesInTheRotatedFileToo) {
   std::vector<uint64_t> found;
   ASSERT_TRUE((*restarted)->Recover(entries, found).ok());
   EXPECT_EQ(found, (std::vector<uint64_t>{1, 2, 3, 4, 5, 6, 7}));
+}
+
+// AT-LEAST-ONCE.md §7: Recover reads past the position of the last acknowledgement, however
+// far back that is, through the rotations since. The tail it would read without one is cut to
+// 30 bytes here, which holds one line: only the position finds the other five.
+TEST(FileSink, RecoverReadsPastTheRecordedPositionThroughRotations) {
+  TempDir dir;
+  FileSinkOptions options = FileOptions(dir.Join("out.ndjson"));
+  options.max_file_bytes = 100;  // five 20-byte lines a file
+  options.recover_tail_bytes = 30;
+  std::vector<OutboxEntry> entries;
+  for (uint64_t i = 0; i < 9; ++i) {
+    std::string id = "id" + std::to_string(10 + i);
+    entries.push_back({i + 1, id, R"({"alert_id":")" + id + R"("})"});
+  }
+  const std::vector<OutboxEntry> acknowledged(entries.begin(), entries.begin() + 3);
+  const std::vector<OutboxEntry> unacknowledged(entries.begin() + 3, entries.end());
+  std::string position;
+  {
+    auto sink = FileSink::Open(options);
+    ASSERT_TRUE(sink.has_value());
+    ASSERT_EQ((*sink)->Deliver(acknowledged).value(), 3u);
+    position = (*sink)->RecoveryPosition();
+    // Delivered, then a crash before the acknowledgement: lines 4 and 5 join the first file,
+    // which rotates; 6 to 9 go to the new one, with a torn tenth line after them.
+    ASSERT_EQ((*sink)->Deliver(unacknowledged).value(), 6u);
+  }
+  ASSERT_EQ(RotatedAlertFiles(options.path).size(), 1u);
+  { std::ofstream(options.path, std::ios::app) << R"({"alert_id":"id1)"; }
+
+  auto restarted = FileSink::Open(options);
+  ASSERT_TRUE(restarted.has_value());
+  (*restarted)->SetRecordedPosition(position);
+  std::vector<uint64_t> found;
+  ASSERT_TRUE((*restarted)->Recover(unacknowledged, found).ok());
+  EXPECT_EQ(found, (std::vector<uint64_t>{4, 5, 6, 7, 8, 9}));
+  EXPECT_EQ(Lines(ReadFile(options.path)).size(), 4u) << "the torn line is cut";
+
+  // Without the position, the 30-byte tail finds only the last line.
+  auto tail_only = FileSink::Open(options);
+  ASSERT_TRUE(tail_only.has_value());
+  found.clear();
+  ASSERT_TRUE((*tail_only)->Recover(unacknowledged, found).ok());
+  EXPECT_EQ(found, (std::vector<uint64_t>{9}));
+
+  // A position that names no file left (or garbage) falls back to the tail.
+  (*tail_only)->SetRecordedPosition("file:1:2:3");
+  found.clear();
+  ASSERT_TRUE((*tail_only)->Recover(unacknowledged, found).ok());
+  EXPECT_EQ(found, (std::vector<uint64_t>{9}));
 }
 
 TEST(FileSink, RotatesAtTheFirstWriteOfANewUtcDay) {
