@@ -94,6 +94,7 @@ void KafkaProducer::BeginRound(const std::vector<uint64_t>& seqs) {
     round_.emplace(seqs[i], i);
   }
   reports_.assign(seqs.size(), std::nullopt);
+  landed_.assign(seqs.size(), {-1, -1});
   reported_ = 0;
 }
 
@@ -105,6 +106,7 @@ void KafkaProducer::OnDelivery(rd_kafka_t*, const rd_kafka_message_t* message, v
     return;  // a report from a stopped earlier round
   }
   self->reports_[it->second] = message->err;
+  self->landed_[it->second] = {message->partition, message->offset};
   ++self->reported_;
 }
 

@@ -58,6 +58,8 @@ class KafkaProducer {
 
   // The delivery report of seqs[index], if it has arrived.
   std::optional<rd_kafka_resp_err_t> report(size_t index) const { return reports_[index]; }
+  // Where seqs[index] landed, from its delivery report: (partition, offset); offset -1 unknown.
+  std::pair<int32_t, int64_t> landed(size_t index) const { return landed_[index]; }
 
   // Non-OK once librdkafka has raised a fatal error (idempotence broken): the handle is
   // useless and the owner creates a new producer.
@@ -72,6 +74,7 @@ class KafkaProducer {
   rd_kafka_t* rk_ = nullptr;
   std::unordered_map<uint64_t, size_t> round_;  // seq -> index in the round
   std::vector<std::optional<rd_kafka_resp_err_t>> reports_;
+  std::vector<std::pair<int32_t, int64_t>> landed_;
   size_t reported_ = 0;
 };
 

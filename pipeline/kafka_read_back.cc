@@ -104,7 +104,10 @@ base::Status QueryWatermarks(rd_kafka_t* rk, const ReadBackOptions& options,
           base::StrCat({"read-back: watermarks of ", options.topic, "[",
                         std::to_string(window.partition), "]: ", rd_kafka_err2str(err)}));
     }
-    const int64_t start = std::max(low, high - options.max_messages_per_partition);
+    const auto acknowledged = options.acknowledged.find(window.partition);
+    const int64_t start = acknowledged != options.acknowledged.end()
+                              ? std::max(low, acknowledged->second + 1)
+                              : std::max(low, high - options.max_messages_per_partition);
     if (start >= high) {
       continue;
     }

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <unordered_set>
 
@@ -27,6 +28,10 @@ struct ReadBackOptions {
   int64_t max_messages_per_partition = 100'000;
   size_t max_bytes_per_partition = size_t{64} << 20;
   std::chrono::milliseconds timeout{15'000};
+  // Partition -> the offset of the last message known to be acknowledged (the sink's recovery
+  // position, AT-LEAST-ONCE.md §7): such a partition is read from the next offset to its high
+  // watermark (max_bytes_per_partition still applies) instead of its last N messages.
+  std::map<int32_t, int64_t> acknowledged;
 };
 
 // Adds to `keys` the key of every message in the bounded window of every partition of the

@@ -3,6 +3,8 @@
 // successes from the front, so an acknowledged entry never sits behind an unconfirmed one.
 #include "pipeline/sink_kafka.h"
 
+#include <algorithm>
+#include <charconv>
 #include <unordered_set>
 #include <utility>
 
@@ -83,6 +85,7 @@ base::Status KafkaAlertSink::Recover(const std::vector<OutboxEntry>& pending,
   read_back.max_messages_per_partition = options_.recover_max_messages_per_partition;
   read_back.max_bytes_per_partition = options_.recover_max_bytes_per_partition;
   read_back.timeout = options_.recover_timeout;
+  read_back.acknowledged = recorded_offsets_;
   std::unordered_set<std::string> keys;
   base::Status status = ReadBackKeys(read_back, keys);
   for (const OutboxEntry& entry : pending) {
@@ -91,6 +94,51 @@ base::Status KafkaAlertSink::Recover(const std::vector<OutboxEntry>& pending,
     }
   }
   return status;
+}
+
+std::string KafkaAlertSink::RecoveryPosition() const {
+  if (confirmed_offsets_.empty()) {
+    return {};
+  }
+  std::string position = "kafka:";
+  for (const auto& [partition, offset] : confirmed_offsets_) {
+    if (position.size() > 6) {
+      position.push_back(',');
+    }
+    position.append(std::to_string(partition)).push_back('=');
+    position.append(std::to_string(offset));
+  }
+  return position;
+}
+
+void KafkaAlertSink::SetRecordedPosition(std::string_view position) {
+  recorded_offsets_.clear();
+  if (!position.starts_with("kafka:")) {
+    return;
+  }
+  std::map<int32_t, int64_t> parsed;
+  std::string_view rest = position.substr(6);
+  while (!rest.empty()) {
+    const size_t comma = rest.find(',');
+    const std::string_view pair = rest.substr(0, comma);
+    rest.remove_prefix(comma == std::string_view::npos ? rest.size() : comma + 1);
+    const size_t equals = pair.find('=');
+    int32_t partition = -1;
+    int64_t offset = -1;
+    if (equals == std::string_view::npos ||
+        std::from_chars(pair.data(), pair.data() + equals, partition).ptr != pair.data() + equals ||
+        std::from_chars(pair.data() + equals + 1, pair.data() + pair.size(), offset).ptr !=
+            pair.data() + pair.size() ||
+        partition < 0 || offset < 0) {
+      return;  // not ours, or damaged: recover from the bounded tails instead
+    }
+    parsed[partition] = offset;
+  }
+  recorded_offsets_ = parsed;
+  for (const auto& [partition, offset] : parsed) {
+    int64_t& highest = confirmed_offsets_.try_emplace(partition, offset).first->second;
+    highest = std::max(highest, offset);
+  }
 }
 
 base::Result<size_t> KafkaAlertSink::Deliver(const std::vector<OutboxEntry>& entries) {
@@ -126,6 +174,11 @@ base::Result<size_t> KafkaAlertSink::ConfirmedPrefix(const std::vector<OutboxEnt
                                                      size_t produced, rd_kafka_resp_err_t refused) {
   size_t prefix = 0;
   while (prefix < produced && producer_->report(prefix) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    const auto [partition, offset] = producer_->landed(prefix);
+    if (partition >= 0 && offset >= 0) {
+      int64_t& highest = confirmed_offsets_.try_emplace(partition, offset).first->second;
+      highest = std::max(highest, offset);
+    }
     ++prefix;
   }
   if (base::Status fatal = producer_->FatalError(); !fatal.ok()) {

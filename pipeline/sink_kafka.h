@@ -12,6 +12,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -58,6 +59,10 @@ class KafkaAlertSink final : public AlertSink {
   // starts at the failed entry, reports it. A fatal producer error recreates the producer on
   // the next call (the entries stay in the outbox).
   base::Result<size_t> Deliver(const std::vector<OutboxEntry>& entries) override;
+  // `kafka:<partition>=<offset>,...`: per partition, the highest offset of a confirmed alert
+  // (this run's, or the recorded position's where this run wrote none).
+  std::string RecoveryPosition() const override;
+  void SetRecordedPosition(std::string_view position) override;
 
   // Makes Deliver return within ~50 ms and every later call return 0 at once.
   void Stop() override { stop_.store(true, std::memory_order_relaxed); }
@@ -70,6 +75,10 @@ class KafkaAlertSink final : public AlertSink {
 
   KafkaSinkOptions options_;
   std::unique_ptr<KafkaProducer> producer_;
+  // Partition -> highest offset of a confirmed alert (RecoveryPosition), seeded by
+  // SetRecordedPosition; and the recorded one alone, which Recover reads after.
+  std::map<int32_t, int64_t> confirmed_offsets_;
+  std::map<int32_t, int64_t> recorded_offsets_;
   std::atomic<bool> stop_{false};
 };
 
