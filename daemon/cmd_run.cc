@@ -243,7 +243,9 @@ class Daemon {
     if (signal == Signal::kReload) {
       StartReload();
     }
-    FinishReloadIfReady();
+    if (!FinishReloadIfReady()) {
+      return 1;
+    }
     AlertOnOffsetResets();
     ApplyBackpressure();
     if (Clock::now() >= next_retention_) {
@@ -327,16 +329,21 @@ class Daemon {
     });
   }
 
-  void FinishReloadIfReady() {
+  // False when writing what was polled before the swap failed (the daemon stops, as on any
+  // failed write).
+  bool FinishReloadIfReady() {
     if (!reload_.valid() ||
         reload_.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
-      return;
+      return true;
     }
     base::Result<std::shared_ptr<const rules::LoadedRules>> loaded = reload_.get();
     if (loaded.has_value()) {
-      // Messages already added were evaluated with the old rules; the batch holding them needs
-      // no write first. Open correlation windows close into it.
-      pipeline_.SwapRules(std::move(*loaded));
+      // Messages already added were evaluated with the old rules. Open correlation windows
+      // close, and are rebuilt under the new rules from the kept records.
+      if (const base::Status swapped = pipeline_.SwapRules(std::move(*loaded)); !swapped.ok()) {
+        spdlog::critical("reload: {}", swapped.ToString());
+        return false;
+      }
       stats_.CountReload(true);
       spdlog::info("reload done: {} rules now active", pipeline_.rules().rules.size());
     } else {
@@ -345,6 +352,7 @@ class Daemon {
                     pipeline_.rules().rules.size(), loaded.error().ToString());
     }
     notifier_.Ready("consuming");
+    return true;
   }
 
   // AT-LEAST-ONCE.md §9: stop intake, write what was polled, leave the group (its commit

@@ -65,20 +65,35 @@ void ConsumerPipeline::NoteCorrelatedRules() {
 
 ConsumerPipeline::~ConsumerPipeline() = default;
 
-void ConsumerPipeline::SwapRules(std::shared_ptr<const rules::LoadedRules> rules) {
-  // Open windows refer to the old rules; they are closed (and due alerts written) first. The
-  // kept records stay, and are pruned against the new windows' watermark.
-  for (auto& entry : correlations_) {
-    if (entry.second.engine != nullptr) {
-      entry.second.engine->Flush(correlation_alerts_);
+base::Status ConsumerPipeline::SwapRules(std::shared_ptr<const rules::LoadedRules> rules) {
+  // Open windows refer to the old rules; they are closed (and due alerts queued) first.
+  std::vector<TopicPartition> partitions;
+  for (auto& [partition, correlations] : correlations_) {
+    if (correlations.engine != nullptr) {
+      correlations.engine->Flush(correlation_alerts_);
       AddCorrelationAlerts(nullptr);
-      entry.second.engine.reset();
+    }
+    partitions.push_back(partition);
+  }
+  correlations_.clear();
+  // The windows are rebuilt from the store, which must hold every record polled so far.
+  if (!partitions.empty()) {
+    if (base::Status written = Flush(); !written.ok()) {
+      return written;
     }
   }
   rules_ = std::move(rules);
   NoteCorrelatedRules();
   counters_.matches_by_rule.assign(rules_->rules.size(), 0);
   ++counters_.rules_generation;
+  // Records of rules no longer correlated are rebuilt into nothing and pruned as usual; alerts
+  // the rebuilt windows raise again have their first ids, which dedup drops.
+  if (!rules_->correlations.empty()) {
+    for (const TopicPartition& partition : partitions) {
+      RestoreCorrelations(partition);
+    }
+  }
+  return base::Status::Ok();
 }
 
 const std::shared_ptr<const std::string>& ConsumerPipeline::SourceName(

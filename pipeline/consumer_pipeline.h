@@ -99,8 +99,11 @@ class ConsumerPipeline : public RebalanceListener, private DecodeSink {
   // like any other: it is written, and delivered, with the next batch.
   void AddEventsLostAlert(const EventsLost& lost);
 
-  // Takes effect from the next message; correlation windows restart with the new rules.
-  void SwapRules(std::shared_ptr<const rules::LoadedRules> rules);
+  // Takes effect from the next message. Open correlation windows are closed (their due alerts
+  // queued), everything polled so far is written, and the windows are rebuilt under the new
+  // rules from each partition's kept records, as after a restart. An error is a failed write:
+  // the caller stops as for any other.
+  base::Status SwapRules(std::shared_ptr<const rules::LoadedRules> rules);
   const rules::LoadedRules& rules() const { return *rules_; }
   const ConsumerPipelineCounters& counters() const { return counters_; }
 

@@ -275,5 +275,37 @@ TEST_F(RunDaemonTest, CorrelationWindowsSurviveARestart) {
       << daemon.stderr_text();
 }
 
+// A window that spans a SIGHUP reload still alerts: the reload writes what was polled, and the
+// new rules' windows are rebuilt from the kept records (here the correlation's timespan
+// changes from 10 to 15 minutes). Two listings before the reload, the third after it.
+TEST_F(RunDaemonTest, CorrelationWindowsSurviveAReload) {
+  ASSERT_NO_FATAL_FAILURE(StartBrokerWithTopics());
+  const std::string member = dir_ / "a";
+  PrepareMember(member, Config());
+  WriteFile(member + "/rules/bucket-listing.yml", kBucketListingCorrelation);
+  const std::vector<std::string> listings = BucketListings("reloaded", 3);
+  ChildProcess daemon;
+  ASSERT_NO_FATAL_FAILURE(StartDaemon(daemon, member));
+  std::vector<std::string> first = {listings[0], listings[1]};
+  first.push_back(GenerateEvents("marker", 1, 1).lines[0]);  // its alert shows they were read
+  ASSERT_NO_FATAL_FAILURE(Produce("cloudtrail", first, {"-p", "2"}));
+  WaitForLines(member + "/alerts.ndjson", 1, {&daemon});
+
+  std::string widened = kBucketListingCorrelation;
+  widened.replace(widened.find("timespan: 10m"), 13, "timespan: 15m");
+  WriteFile(member + "/rules/bucket-listing.yml", widened);
+  daemon.Signal(SIGHUP);
+  ASSERT_TRUE(daemon.WaitForStderr("reload done", TestClock::now() + kDaemonStartTimeout))
+      << daemon.stderr_text();
+  ASSERT_NO_FATAL_FAILURE(Produce("cloudtrail", {listings[2]}, {"-p", "2"}));
+  const std::vector<std::string> lines = WaitForLines(member + "/alerts.ndjson", 2, {&daemon});
+  ASSERT_NO_FATAL_FAILURE(StopDaemon(daemon));
+  ASSERT_EQ(lines.size(), 2u) << daemon.stderr_text();
+  EXPECT_NE(lines[1].find("8a1e4f6b-7c2d-4e9a-b5f3-1d0c9e8b7a65"), std::string::npos) << lines[1];
+  EXPECT_NE(lines[1].find(R"("window_s":900)"), std::string::npos) << lines[1];
+  EXPECT_NE(daemon.stderr_text().find("windows rebuilt from 2 kept events"), std::string::npos)
+      << daemon.stderr_text();
+}
+
 }  // namespace
 }  // namespace trailhound::testing
